@@ -1,0 +1,122 @@
+package spool
+
+import "fmt"
+
+// SplitShard closes a shard and creates two children covering
+// [start, newStart-1] and [newStart, end] (kinesis.md §3.11).
+func (s *Spool) SplitShard(stream, shardID, newStartingHashKey string) error {
+	k, err := ParseHashKey(newStartingHashKey)
+	if err != nil {
+		return fmt.Errorf("new starting hash key: %w", err)
+	}
+	return s.control(func() error {
+		st, sh, err := s.openShard(stream, shardID)
+		if err != nil {
+			return err
+		}
+		r := sh.rng
+		if !(r.Start.add(1).Cmp(k) < 0 && k.Cmp(r.End) < 0) {
+			return fmt.Errorf("%w: NewStartingHashKey %s used in SplitShard() on shard %s in stream %s is not both greater than one plus the shard's StartingHashKey %s and less than the shard's EndingHashKey %s",
+				ErrInvalidArgument, k, shardID, stream, r.Start, r.End)
+		}
+		return s.reshard(st, []*shardState{sh}, []HashRange{{r.Start, k.sub(1)}, {k, r.End}})
+	})
+}
+
+// MergeShards closes two adjacent shards and creates one child covering
+// both ranges.
+func (s *Spool) MergeShards(stream, shardID, adjacentShardID string) error {
+	return s.control(func() error {
+		st, a, err := s.openShard(stream, shardID)
+		if err != nil {
+			return err
+		}
+		_, b, err := s.openShard(stream, adjacentShardID)
+		if err != nil {
+			return err
+		}
+		lo, hi := a, b
+		if hi.rng.Start.Cmp(lo.rng.Start) < 0 {
+			lo, hi = hi, lo
+		}
+		if lo.rng.End.add(1) != hi.rng.Start || a == b {
+			return fmt.Errorf("%w: shards %s and %s in stream %s are not an adjacent pair of shards eligible for merging", ErrInvalidArgument, shardID, adjacentShardID, stream)
+		}
+		return s.reshard(st, []*shardState{a, b}, []HashRange{{lo.rng.Start, hi.rng.End}})
+	})
+}
+
+// UpdateShardCount closes every open shard and creates n shards over
+// uniform ranges; each new shard's parents are the old shards it overlaps.
+func (s *Spool) UpdateShardCount(stream string, n int) error {
+	if n < 1 || n > maxShards {
+		return fmt.Errorf("%w: target shard count %d is outside 1..%d", ErrInvalidArgument, n, maxShards)
+	}
+	return s.control(func() error {
+		st, err := s.streamByName(stream)
+		if err != nil {
+			return err
+		}
+		if len(st.open) == n {
+			return nil
+		}
+		return s.reshard(st, st.open, UniformRanges(HashKey{}, MaxHashKey, n))
+	})
+}
+
+func (s *Spool) openShard(stream, shardID string) (*streamState, *shardState, error) {
+	st, err := s.streamByName(stream)
+	if err != nil {
+		return nil, nil, err
+	}
+	idx, err := ParseShardID(shardID)
+	if err != nil {
+		return nil, nil, err
+	}
+	sh := st.shards[idx]
+	if sh == nil {
+		return nil, nil, fmt.Errorf("%w: %s in stream %q", ErrShardNotFound, shardID, stream)
+	}
+	if sh.meta.Closed {
+		return nil, nil, fmt.Errorf("%w: shard %s has already been merged or split, and thus is not eligible for merging or splitting", ErrShardClosed, shardID)
+	}
+	return st, sh, nil
+}
+
+// reshard closes parents and adds children with the given ranges. The
+// parents of each child are the closed shards its range overlaps, in the
+// order given. Writer goroutine only: no append can slip
+// in between closing a parent and publishing its children.
+func (s *Spool) reshard(st *streamState, parents []*shardState, ranges []HashRange) error {
+	m := st.meta
+	m.Shards = append([]shardMeta(nil), m.Shards...)
+	now := s.opts.Clock.Wall().UnixMilli()
+	closing := map[uint32]bool{}
+	for _, p := range parents {
+		closing[p.meta.Index] = true
+	}
+	for i := range m.Shards {
+		if closing[m.Shards[i].Index] {
+			live := st.shards[m.Shards[i].Index].live
+			m.Shards[i].Closed = true
+			m.Shards[i].EndSeq = max(live.assigned, 1)
+		}
+	}
+	for _, r := range ranges {
+		child := shardMeta{Index: m.NextShard, Start: r.Start.String(), End: r.End.String(), CreatedMs: now}
+		for _, p := range parents { // in the caller's order: ShardToMerge first
+			if p.rng.Start.Cmp(r.End) <= 0 && r.Start.Cmp(p.rng.End) <= 0 {
+				child.Parents = append(child.Parents, p.meta.Index)
+			}
+		}
+		m.Shards = append(m.Shards, child)
+		m.NextShard++
+	}
+	if err := s.replaceStream(st, m); err != nil {
+		return err
+	}
+	for _, p := range parents {
+		p.live.broadcast()
+	}
+	return nil
+}

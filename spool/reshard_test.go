@@ -1,0 +1,174 @@
+package spool
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestSplitThenReadParentThenChildren(t *testing.T) {
+	s := openSpool(t, testOptions(t, newFakeClock()))
+	mustCreate(t, s, StreamConfig{Name: "s", Shards: 1})
+	before := mustAppend(t, s, "s", Record{PartitionKey: "a", Data: []byte("p1")}, Record{PartitionKey: "foo", Data: []byte("p2")})
+	parentCur, _ := s.Seek("s", "0", StartPosition{Type: TrimHorizon})
+
+	mid := UniformRanges(HashKey{}, MaxHashKey, 2)[1].Start.String()
+	if err := s.SplitShard("s", "shardId-000000000000", mid); err != nil {
+		t.Fatal(err)
+	}
+	after := mustAppend(t, s, "s", Record{PartitionKey: "a", Data: []byte("c1")}, Record{PartitionKey: "foo", Data: []byte("c2")})
+	if after[0].ShardID != "shardId-000000000001" || after[1].ShardID != "shardId-000000000002" {
+		t.Errorf("children got %s, %s", after[0].ShardID, after[1].ShardID)
+	}
+	info, _ := s.DescribeStream("s")
+	if len(info.Shards) != 3 || info.OpenShards() != 2 {
+		t.Fatalf("shards after split: %+v", info.Shards)
+	}
+	parent := info.Shards[0]
+	if parent.EndingSequence == "" || parent.EndingSequence < before[1].SequenceNumber() {
+		t.Errorf("parent ending sequence %q < last record %s", parent.EndingSequence, before[1].SequenceNumber())
+	}
+	if strings.Join(info.Shards[1].ParentShardIDs, ",") != "shardId-000000000000" || info.Shards[2].HashRange.Start.String() != mid {
+		t.Errorf("children: %+v", info.Shards[1:])
+	}
+	if info.Shards[1].HashRange.End.add(1) != info.Shards[2].HashRange.Start {
+		t.Errorf("children ranges not adjacent")
+	}
+	// the parent reads to its end and then reports its children
+	res, err := s.Read(parentCur, ReadLimits{})
+	if err != nil || len(res.Records) != 2 {
+		t.Fatalf("parent read: %d records, %v", len(res.Records), err)
+	}
+	// the batch that reaches the end of a closed shard says so (Kinesis
+	// returns the last records with ChildShards and no next iterator)
+	if !res.EndOfShard {
+		t.Errorf("last batch of a closed shard does not report its end")
+	}
+	res, _ = s.Read(res.Next, ReadLimits{})
+	if !res.EndOfShard || len(res.ChildShards) != 2 {
+		t.Fatalf("parent end: EndOfShard=%v children=%v", res.EndOfShard, res.ChildShards)
+	}
+	// Wait on a closed shard returns at once
+	if err := s.Wait(context.Background(), res.Next); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range res.ChildShards {
+		got := readAll(t, s, "s", c.ID, StartPosition{Type: TrimHorizon})
+		if len(got) != 1 || string(got[0].Data) != []string{"c1", "c2"}[i] {
+			t.Errorf("child %s: %+v", c.ID, got)
+		}
+	}
+	// splitting a closed shard, or outside the range
+	if err := s.SplitShard("s", "shardId-000000000000", mid); !errors.Is(err, ErrShardClosed) {
+		t.Errorf("split of closed shard: %v", err)
+	}
+	if err := s.SplitShard("s", "shardId-000000000001", "1"); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("split at range start+1: %v", err)
+	}
+	if err := s.SplitShard("s", "shardId-000000000001", "x"); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("split with bad key: %v", err)
+	}
+}
+
+func TestMergeAndUpdateShardCount(t *testing.T) {
+	s := openSpool(t, testOptions(t, newFakeClock()))
+	mustCreate(t, s, StreamConfig{Name: "s", Shards: 3})
+	if err := s.MergeShards("s", "shardId-000000000000", "shardId-000000000002"); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("merge of non-adjacent: %v", err)
+	}
+	if err := s.MergeShards("s", "shardId-000000000001", "shardId-000000000000"); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := s.DescribeStream("s")
+	child := info.Shards[3]
+	if child.ID != "shardId-000000000003" || strings.Join(child.ParentShardIDs, ",") != "shardId-000000000001,shardId-000000000000" {
+		t.Errorf("merge child: %+v", child)
+	}
+	if child.HashRange.Start != (HashKey{}) || child.HashRange.End != info.Shards[1].HashRange.End {
+		t.Errorf("merge child range: %v", child.HashRange)
+	}
+	if err := s.UpdateShardCount("s", 4); err != nil {
+		t.Fatal(err)
+	}
+	info, _ = s.DescribeStream("s")
+	if info.OpenShards() != 4 || len(info.Shards) != 8 {
+		t.Fatalf("after update to 4: %d open of %d", info.OpenShards(), len(info.Shards))
+	}
+	// every open shard's parents are closed shards it overlaps
+	for _, sh := range info.Shards[4:] {
+		if len(sh.ParentShardIDs) == 0 {
+			t.Errorf("%s has no parents", sh.ID)
+		}
+	}
+	res := mustAppend(t, s, "s", Record{PartitionKey: "foo", Data: []byte("x")})
+	if res[0].ShardID != "shardId-000000000006" { // "foo" is shard 2 of 4
+		t.Errorf("foo went to %s", res[0].ShardID)
+	}
+	if err := s.UpdateShardCount("s", 0); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("update to 0: %v", err)
+	}
+}
+
+func TestCheckpointsCommitAtomically(t *testing.T) {
+	s := openSpool(t, testOptions(t, newFakeClock()))
+	mustCreate(t, s, StreamConfig{Name: "in", Shards: 1})
+	mustCreate(t, s, StreamConfig{Name: "out", Shards: 1})
+	in := mustAppend(t, s, "in", Record{PartitionKey: "k", Data: []byte("1")}, Record{PartitionKey: "k", Data: []byte("2")})
+	cp := Checkpoint{Consumer: "app", Stream: "in", ShardID: in[1].ShardID, SequenceNumber: in[1].SequenceNumber()}
+	if _, err := s.Commit(context.Background(), "out", []Record{{PartitionKey: "k", Data: []byte("sum=3")}}, []Checkpoint{cp}); err != nil {
+		t.Fatal(err)
+	}
+	seq, ok, err := s.GetCheckpoint("app", "in", in[1].ShardID)
+	if err != nil || !ok || seq != in[1].SequenceNumber() {
+		t.Errorf("GetCheckpoint = %q, %v, %v", seq, ok, err)
+	}
+	// a bad record fails the whole commit: neither output nor checkpoint moves
+	cp2 := cp
+	cp2.SequenceNumber = SeqNum{0, 99}.String()
+	_, err = s.Commit(context.Background(), "out", []Record{{PartitionKey: "k", Data: []byte("ok")}, {PartitionKey: ""}}, []Checkpoint{cp2})
+	if !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("commit with a bad record: %v", err)
+	}
+	if seq, _, _ := s.GetCheckpoint("app", "in", in[1].ShardID); seq != in[1].SequenceNumber() {
+		t.Errorf("checkpoint moved by a failed commit: %s", seq)
+	}
+	if got := readAll(t, s, "out", "0", StartPosition{Type: TrimHorizon}); len(got) != 1 {
+		t.Errorf("out has %d records, want 1", len(got))
+	}
+	// bad checkpoints
+	for _, bad := range []Checkpoint{
+		{Consumer: "", Stream: "in", ShardID: "0", SequenceNumber: in[0].SequenceNumber()},
+		{Consumer: "app", Stream: "nope", ShardID: "0", SequenceNumber: in[0].SequenceNumber()},
+		{Consumer: "app", Stream: "in", ShardID: "7", SequenceNumber: in[0].SequenceNumber()},
+		{Consumer: "app", Stream: "in", ShardID: "0", SequenceNumber: "12"},
+		{Consumer: "app", Stream: "in", ShardID: "0", SequenceNumber: SeqNum{3, 1}.String()},
+	} {
+		if err := s.SetCheckpoints(context.Background(), bad); err == nil {
+			t.Errorf("SetCheckpoints(%+v) succeeded", bad)
+		}
+	}
+	if _, ok, _ := s.GetCheckpoint("other", "in", "0"); ok {
+		t.Error("unknown consumer has a checkpoint")
+	}
+	cps, err := s.ListCheckpoints("app")
+	if err != nil || len(cps) != 1 || cps[0] != cp {
+		t.Errorf("ListCheckpoints = %+v, %v", cps, err)
+	}
+}
+
+func TestDeadLetter(t *testing.T) {
+	s := openSpool(t, testOptions(t, newFakeClock()))
+	err := s.AppendDeadLetter(context.Background(), DeadLetter{Source: "mqtt:devices/1/telemetry", Reason: "payload is not JSON", Data: []byte("{oops")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, s, s.DeadLetterStream(), "0", StartPosition{Type: TrimHorizon})
+	if len(got) != 1 || !strings.Contains(string(got[0].Data), `"reason":"payload is not JSON"`) || got[0].PartitionKey != "mqtt:devices/1/telemetry" {
+		t.Errorf("dead letter = %+v", got)
+	}
+	info, _ := s.DescribeStream(s.DeadLetterStream())
+	if !info.System || info.Retention.Hours() != 168 {
+		t.Errorf("dead-letter stream: %+v", info)
+	}
+}
