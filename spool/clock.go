@@ -17,7 +17,7 @@ type systemClock struct{ start time.Time }
 // SystemClock returns the process clock.
 func SystemClock() Clock { return systemClock{start: time.Now()} }
 
-func (c systemClock) Wall() time.Time         { return time.Now().Round(0) }
+func (c systemClock) Wall() time.Time        { return time.Now().Round(0) }
 func (c systemClock) Elapsed() time.Duration { return time.Since(c.start) }
 
 // plausibleWall is the earliest wall time the spool believes: a Pi without an
