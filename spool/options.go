@@ -44,7 +44,9 @@ type Options struct {
 	SyncInterval time.Duration // interval mode; default 100ms
 
 	// MinFreeDisk is the free space (bytes) below which appends fail with
-	// ErrDiskFull. Default 64 MiB; negative disables the check.
+	// ErrDiskFull. Default 64 MiB; negative disables the check. The
+	// effective reserve is never below one value-log file plus the
+	// memtables, which Badger writes through memory maps.
 	MinFreeDisk int64
 
 	RetentionCheckInterval time.Duration // default 10s
@@ -55,7 +57,8 @@ type Options struct {
 
 	ChunkMaxBytes int // default 256 KiB
 
-	// Badger sizing (see docs/config.md for the memory budget).
+	// Badger sizing (see docs/config.md for the memory budget). For the
+	// caches, negative means none.
 	MemTableSize     int64 // default 8 MiB
 	NumMemtables     int   // default 2
 	BlockCacheSize   int64 // default 8 MiB

@@ -101,8 +101,8 @@ func badgerOptions(o Options) badger.Options {
 		WithNumLevelZeroTablesStall(8).
 		WithBaseTableSize(2 << 20).
 		WithBaseLevelSize(8 << 20).
-		WithBlockCacheSize(o.BlockCacheSize).
-		WithIndexCacheSize(o.IndexCacheSize).
+		WithBlockCacheSize(max(o.BlockCacheSize, 0)).
+		WithIndexCacheSize(max(o.IndexCacheSize, 0)).
 		WithValueLogFileSize(o.ValueLogFileSize).
 		WithValueThreshold(o.ValueThreshold).
 		WithValueLogMaxEntries(1 << 20).

@@ -57,8 +57,8 @@ type checkpointEntry struct {
 type writerState struct {
 	nextStream    uint32
 	freeCheckedAt time.Time
-	freeOK        bool
-	freeErr       error
+	free          int64 // bytes free at freeCheckedAt
+	written       int64 // bytes committed since
 }
 
 // submit hands a request to the writer and waits for it to finish. In-flight
@@ -250,10 +250,15 @@ func (s *Spool) commitAppends(group []*writeReq) {
 			}
 		}
 	}
-	if err := s.checkFreeSpace(); err != nil {
+	var incoming int64
+	for _, pc := range chunks {
+		incoming += int64(len(pc.b.buf)) + 64
+	}
+	if err := s.checkFreeSpace(incoming); err != nil {
 		fail(err)
 		return
 	}
+	s.w.written += incoming
 
 	// Per-shard arrival time: the wall clock, never earlier than the shard's
 	// previous arrival, so AT_TIMESTAMP can binary-search a shard.
@@ -400,29 +405,40 @@ func (s *Spool) commitTxn(txn *badger.Txn, stats map[*shardLive]shardStats, spoo
 	return txn.Commit()
 }
 
-// checkFreeSpace fails appends while free space under the spool directory is
-// below MinFreeDisk. The answer is cached for 200ms.
-func (s *Spool) checkFreeSpace() error {
+// checkFreeSpace fails appends that would take free space under the
+// spool directory below the reserve. statfs is asked at most every 200ms
+// while the estimate (last answer minus twice what was written since, for
+// the log and the tables) stays clear of the reserve, and at every commit
+// once it gets close.
+func (s *Spool) checkFreeSpace(incoming int64) error {
 	if s.opts.MinFreeDisk < 0 {
 		return nil
 	}
+	reserve := s.reserve()
 	now := time.Now()
-	if now.Sub(s.w.freeCheckedAt) < 200*time.Millisecond {
-		return s.w.freeErr
+	est := s.w.free - 2*(s.w.written+incoming)
+	if now.Sub(s.w.freeCheckedAt) >= 200*time.Millisecond || est < reserve {
+		var fs unix.Statfs_t
+		if err := unix.Statfs(s.opts.Dir, &fs); err != nil {
+			return nil // cannot tell; let the write itself report
+		}
+		s.w.freeCheckedAt, s.w.written = now, 0
+		s.w.free = int64(fs.Bavail) * int64(fs.Bsize)
+		est = s.w.free - 2*incoming
 	}
-	s.w.freeCheckedAt = now
-	var fs unix.Statfs_t
-	if err := unix.Statfs(s.opts.Dir, &fs); err != nil {
-		s.w.freeErr = nil // cannot tell; let the write itself report
-		return nil
+	if est < reserve {
+		return fmt.Errorf("%w: %d bytes free under %s, reserve is %d", ErrDiskFull, s.w.free, s.opts.Dir, reserve)
 	}
-	free := int64(fs.Bavail) * int64(fs.Bsize)
-	if free < s.opts.MinFreeDisk {
-		s.w.freeErr = fmt.Errorf("%w: %d bytes free under %s, reserve is %d", ErrDiskFull, free, s.opts.Dir, s.opts.MinFreeDisk)
-	} else {
-		s.w.freeErr = nil
-	}
-	return s.w.freeErr
+	return nil
+}
+
+// reserve is the free space appends leave untouched: at least MinFreeDisk,
+// and never less than what Badger may still write through memory maps (the
+// rest of the current value-log file and the memtables' logs), because a
+// write through a map to a full disk kills the process (SIGBUS) instead of
+// returning an error.
+func (s *Spool) reserve() int64 {
+	return max(s.opts.MinFreeDisk, s.opts.ValueLogFileSize+int64(s.opts.NumMemtables+1)*s.opts.MemTableSize)
 }
 
 func classifyWriteError(err error) error {
