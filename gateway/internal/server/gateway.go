@@ -1,0 +1,154 @@
+// Package server wires Tributary's parts into one gateway: it opens the
+// spool, creates the configured streams and serves the single HTTP listener
+// (admin API under /api/v1/, /metrics, /healthz; later the Kinesis API at /).
+//
+// Lifecycle: New checks the configuration and does no I/O; Start opens
+// everything downstream first (spool, then the listener) and returns once
+// the gateway is ready; Close stops upstream first: it stops accepting
+// connections, lets in-flight requests finish, then syncs and closes the
+// spool. Close is idempotent.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tributary-edge/tributary/gateway/internal/config"
+	"github.com/tributary-edge/tributary/spool"
+)
+
+// Version is the gateway's version, set at build time with
+// -ldflags "-X github.com/tributary-edge/tributary/gateway/internal/server.Version=…".
+var Version = "dev"
+
+// Gateway is one running Tributary.
+type Gateway struct {
+	cfg *config.Config
+	log *slog.Logger
+
+	spool    *spool.Spool
+	metrics  *metrics
+	registry *prometheus.Registry
+	ln       net.Listener
+	srv      *http.Server
+
+	reqCtx    context.Context // cancelled first on Close: ends long polls
+	reqCancel context.CancelFunc
+	serveDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New checks cfg and returns a gateway ready to Start.
+func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Gateway{cfg: cfg, log: log}, nil
+}
+
+// Start opens the spool, ensures the configured streams exist and starts
+// serving HTTP. It returns once requests can be served.
+func (g *Gateway) Start(ctx context.Context) error {
+	opts, err := spoolOptions(g.cfg, g.log)
+	if err != nil {
+		return err
+	}
+	g.registry = prometheus.NewRegistry()
+	g.metrics = newMetrics(g.registry)
+	opts.Observer = g.metrics
+	sp, err := spool.Open(opts)
+	if err != nil {
+		return err
+	}
+	g.spool = sp
+	g.metrics.watch(sp)
+	for i, sc := range g.cfg.Streams {
+		created, err := sp.EnsureStream(spool.StreamConfig{
+			Name:      sc.Name,
+			Shards:    sc.Shards,
+			Retention: time.Duration(sc.Retention),
+			MaxBytes:  int64(sc.MaxBytes),
+			WhenFull:  spool.FullPolicy(sc.WhenFull),
+		})
+		if err != nil {
+			sp.Close()
+			return fmt.Errorf("streams[%d] (%s): %w", i, sc.Name, err)
+		}
+		if created {
+			g.log.Info("created stream", "stream", sc.Name, "shards", sc.Shards)
+		}
+	}
+	ln, err := net.Listen("tcp", g.cfg.HTTP.Addr)
+	if err != nil {
+		sp.Close()
+		return fmt.Errorf("http.addr: listen on %s: %w", g.cfg.HTTP.Addr, err)
+	}
+	g.ln = ln
+	g.reqCtx, g.reqCancel = context.WithCancel(context.Background())
+	g.srv = &http.Server{
+		Handler:           g.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return g.reqCtx },
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+	}
+	g.serveDone = make(chan struct{})
+	go func() {
+		defer close(g.serveDone)
+		if err := g.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			g.log.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Addr returns the address the HTTP listener is bound to.
+func (g *Gateway) Addr() string {
+	if g.ln == nil {
+		return ""
+	}
+	return g.ln.Addr().String()
+}
+
+// Spool returns the gateway's spool (nil before Start).
+func (g *Gateway) Spool() *spool.Spool { return g.spool }
+
+// Close shuts down: stop accepting, end long polls, let in-flight requests
+// (appends) finish for up to 15 seconds, then sync and close the spool.
+func (g *Gateway) Close() error {
+	g.closeOnce.Do(func() {
+		var errs []error
+		if g.srv != nil {
+			g.reqCancel()
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			if err := g.srv.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+			}
+			cancel()
+			<-g.serveDone
+		}
+		if g.spool != nil {
+			if err := g.spool.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("spool close: %w", err))
+			}
+		}
+		g.closeErr = errors.Join(errs...)
+	})
+	return g.closeErr
+}
+
+// SpoolDir is where the spool lives under the data directory.
+func SpoolDir(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "spool") }
