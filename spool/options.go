@@ -52,6 +52,13 @@ type Options struct {
 	RetentionCheckInterval time.Duration // default 10s
 	GCInterval             time.Duration // value-log GC; default 5m; negative disables
 
+	// Badger's mapped files count in the process's RSS although they are
+	// page cache. Every TrimMappedInterval (default 200ms; negative
+	// disables), once file-backed RSS exceeds MappedBudget (default 16
+	// MiB), their pages are dropped from the process (they stay cached).
+	TrimMappedInterval time.Duration
+	MappedBudget       int64
+
 	// EncryptionKey turns on AES encryption at rest (16, 24 or 32 bytes).
 	EncryptionKey []byte
 
@@ -107,6 +114,10 @@ func (o *Options) setDefaults() {
 	if o.GCInterval == 0 {
 		o.GCInterval = 5 * time.Minute
 	}
+	if o.TrimMappedInterval == 0 {
+		o.TrimMappedInterval = 200 * time.Millisecond
+	}
+	def(&o.MappedBudget, 16<<20)
 	if o.ChunkMaxBytes <= 0 {
 		o.ChunkMaxBytes = 256 << 10
 	}

@@ -84,6 +84,10 @@ func Open(opts Options) (*Spool, error) {
 		s.bg.Add(1)
 		go s.runGC()
 	}
+	if opts.TrimMappedInterval > 0 {
+		s.bg.Add(1)
+		go s.every(opts.TrimMappedInterval, func() { trimMappedPagesOver(opts.Dir, opts.MappedBudget) })
+	}
 	if opts.Durability == DurabilityInterval {
 		s.bg.Add(1)
 		go s.runSyncer()
@@ -269,6 +273,21 @@ func (s *Spool) runSyncer() {
 			if err := s.db.Sync(); err != nil {
 				s.log.Error("interval sync failed", "err", err)
 			}
+		}
+	}
+}
+
+// every runs fn every d until the spool closes.
+func (s *Spool) every(d time.Duration, fn func()) {
+	defer s.bg.Done()
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+			fn()
 		}
 	}
 }
