@@ -316,12 +316,9 @@ func TestParseAliasBomb(t *testing.T) {
 		fmt.Fprintf(&b, "a%d: &a%d {<<: [*a%d, *a%d]}\n", i, i, i-1, i-1)
 	}
 	b.WriteString("streams:\n  - <<: *a29\n    name: x\n")
-	start := time.Now()
+	// 2^30 nodes if expanded: the cap must refuse it rather than expand it
 	_, err := Parse("t.yaml", []byte(b.String()), nil)
 	if err == nil || !strings.Contains(err.Error(), "document too large") {
 		t.Errorf("err = %v; want document too large", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("took %v", d)
 	}
 }
