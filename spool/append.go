@@ -39,6 +39,12 @@ const MaxPartitionKeyLen = 256
 // stream does not exist, the spool is closed). Append returns when every
 // stored record is durable under the spool's durability mode.
 func (s *Spool) Append(ctx context.Context, stream string, recs []Record) ([]PutResult, error) {
+	if err := ValidateStreamName(stream); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	r := &writeReq{stream: stream, recs: s.prepare(recs)}
 	if err := s.submit(r); err != nil {
 		return nil, err
@@ -59,6 +65,14 @@ func (s *Spool) AppendOne(ctx context.Context, stream string, rec Record) (PutRe
 // all of it is stored or none. Consumers that write results back (SQL apps)
 // use it so that a crash gives neither duplicates nor gaps.
 func (s *Spool) Commit(ctx context.Context, stream string, recs []Record, cps []Checkpoint) ([]PutResult, error) {
+	if len(recs) > 0 {
+		if err := ValidateStreamName(stream); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	entries, err := s.checkpointEntries(cps)
 	if err != nil {
 		return nil, err

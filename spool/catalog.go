@@ -36,10 +36,9 @@ func ValidateStreamName(name string) error {
 	if len(name) == 0 || len(name) > 128 {
 		return fmt.Errorf("%w: stream name %q must be 1 to 128 characters", ErrInvalidArgument, name)
 	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
+	for i, c := range name {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
-			return fmt.Errorf("%w: stream name %q has %q at offset %d (allowed: a-z A-Z 0-9 _ . -)", ErrInvalidArgument, name, c, i)
+			return fmt.Errorf("%w: stream name %q has %q at byte %d (allowed: a-z A-Z 0-9 _ . -)", ErrInvalidArgument, name, c, i)
 		}
 	}
 	return nil
@@ -213,6 +212,16 @@ func newStreamState(m streamMeta, lives map[uint32]*shardLive) (*streamState, er
 	}
 	sort.Slice(st.open, func(i, j int) bool { return st.open[i].rng.Start.Cmp(st.open[j].rng.Start) < 0 })
 	return st, nil
+}
+
+// sortedShards returns the shards in index order.
+func (st *streamState) sortedShards() []*shardState {
+	out := make([]*shardState, 0, len(st.shards))
+	for _, sh := range st.shards {
+		out = append(out, sh)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].meta.Index < out[j].meta.Index })
+	return out
 }
 
 func (st *streamState) lives() map[uint32]*shardLive {

@@ -8,6 +8,23 @@ import (
 
 const chunkVersion = 1
 
+// chunkHeaderMax bounds the header: version, count, wall and spool times.
+const chunkHeaderMax = 1 + 3*binary.MaxVarintLen64
+
+// encodedRecordSize is what a record adds to a chunk.
+func encodedRecordSize(key string, data []byte) int64 {
+	return int64(uvarintLen(uint64(len(key))) + len(key) + uvarintLen(uint64(len(data))) + len(data))
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
 // chunkHeader is the decoded fixed part of a chunk.
 type chunkHeader struct {
 	count   int

@@ -3,6 +3,7 @@ package spool
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -101,10 +102,18 @@ func (s *Spool) Seek(stream, shardID string, pos StartPosition) (Cursor, error) 
 		cur.Seq = max(sn.Counter, 1)
 		if pos.Type == AfterSequenceNumber {
 			cur.Seq = sn.Counter + 1
+			if sn.Counter == math.MaxUint64 {
+				cur.Seq = sn.Counter // nothing can follow the largest counter
+			}
 		}
 	case AtTimestamp:
 		if pos.Timestamp.IsZero() {
 			return Cursor{}, fmt.Errorf("%w: AT_TIMESTAMP needs a timestamp", ErrInvalidArgument)
+		}
+		// Kinesis refuses timestamps in the future (kinesis.md §3.5): a
+		// cursor there could not mean "records that arrived at or after".
+		if now := s.opts.Clock.Wall(); pos.Timestamp.After(now) {
+			return Cursor{}, fmt.Errorf("%w: AT_TIMESTAMP %s is in the future (now %s)", ErrInvalidArgument, pos.Timestamp.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano))
 		}
 		seq, err := s.seekTime(st, sh, pos.Timestamp.UnixMilli())
 		if err != nil {

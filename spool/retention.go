@@ -12,19 +12,28 @@ import (
 const maxTrimChunks = 1000
 
 func (s *Spool) kickJanitor() {
+	s.janMu.Lock()
+	s.janRequested++
+	s.janMu.Unlock()
 	select {
 	case s.trimKick <- struct{}{}:
-	default:
+	default: // a pass is already requested; it will see this request too
 	}
 }
 
 // runJanitor applies retention by age and by size, and erases deleted
-// streams, every RetentionCheckInterval or when the writer asks.
+// streams, every RetentionCheckInterval or when asked (kickJanitor).
 func (s *Spool) runJanitor() {
 	defer s.bg.Done()
+	defer func() {
+		s.janMu.Lock()
+		s.janBusy, s.janDone = false, s.janRequested
+		s.janMu.Unlock()
+		s.janCond.Broadcast()
+	}()
 	t := time.NewTicker(s.opts.RetentionCheckInterval)
 	defer t.Stop()
-	s.sweep() // resume deletions interrupted by a restart
+	s.janitorPass() // also resumes deletions interrupted by a restart
 	for {
 		select {
 		case <-s.ctx.Done():
@@ -32,11 +41,38 @@ func (s *Spool) runJanitor() {
 		case <-t.C:
 		case <-s.trimKick:
 		}
-		s.sweep()
+		s.janitorPass()
+	}
+}
+
+// janitorPass runs one sweep and records which requests it covered.
+func (s *Spool) janitorPass() {
+	s.janMu.Lock()
+	s.janBusy = true
+	seen := s.janRequested
+	s.janMu.Unlock()
+	s.sweep()
+	s.janMu.Lock()
+	s.janBusy, s.janDone = false, seen
+	s.janMu.Unlock()
+	s.janCond.Broadcast()
+}
+
+// waitJanitorIdle blocks until no retention pass is running and every
+// requested one has run. Tests use it so that output does not depend on
+// scheduling.
+func (s *Spool) waitJanitorIdle() {
+	s.janMu.Lock()
+	defer s.janMu.Unlock()
+	for s.janBusy || s.janDone != s.janRequested {
+		s.janCond.Wait()
 	}
 }
 
 func (s *Spool) sweep() {
+	if err := s.saveClock(); err != nil && s.ctx.Err() == nil {
+		s.log.Warn("saving the spool clock", "err", err)
+	}
 	for _, st := range s.cat.Load().byID {
 		if s.ctx.Err() != nil {
 			return
@@ -147,7 +183,7 @@ func (s *Spool) shrink(st *streamState) error {
 			})
 		}
 		var heads []*head
-		for _, sh := range st.shards {
+		for _, sh := range st.sortedShards() {
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: shardPrefix(st.meta.ID, sh.meta.Index)})
 			defer it.Close()
 			it.Rewind()

@@ -35,6 +35,11 @@ type Spool struct {
 	closeErr   error
 	trimKick   chan struct{}
 
+	janMu                 sync.Mutex // guards the janitor's progress below
+	janCond               *sync.Cond
+	janBusy               bool
+	janRequested, janDone uint64 // passes asked for (kickJanitor), and covered
+
 	// writer-owned
 	w writerState
 }
@@ -78,6 +83,8 @@ func Open(opts Options) (*Spool, error) {
 			return nil, fmt.Errorf("spool: create dead-letter stream: %w", err)
 		}
 	}
+	s.janCond = sync.NewCond(&s.janMu)
+	s.janBusy = true // until the first pass is done
 	s.bg.Add(1)
 	go s.runJanitor()
 	if opts.GCInterval > 0 {
@@ -246,13 +253,29 @@ func (s *Spool) Close() error {
 		s.cancel()
 		<-s.writerDone
 		s.bg.Wait()
-		err := s.db.Sync()
+		err := s.saveClock()
+		err = errors.Join(err, s.db.Sync())
 		s.closeErr = errors.Join(err, s.db.Close())
 	})
 	return s.closeErr
 }
 
-// DB size on disk: LSM and value log bytes.
+// saveClock persists the (spool time, wall time) pair. Every commit writes
+// it too; saving it on Close and with each retention pass as well means a
+// wall-clock jump while the spool is idle is not mistaken, at the next Open,
+// for time spent powered off.
+func (s *Spool) saveClock() error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set([]byte{prefixClock}, clockValue(s.clock.nowMs(), s.opts.Clock.Wall().UnixMilli()))
+	})
+}
+
+func clockValue(spoolMs, wallMs int64) []byte {
+	v := binary.BigEndian.AppendUint64(nil, uint64(spoolMs))
+	return binary.BigEndian.AppendUint64(v, uint64(wallMs))
+}
+
+// DiskUsage returns the spool database's size on disk: LSM and value log bytes.
 func (s *Spool) DiskUsage() (lsm, vlog int64) { return s.db.Size() }
 
 // Dir returns the spool's directory.

@@ -198,19 +198,23 @@ func (s *Spool) commitAppends(group []*writeReq) {
 				res.Err = p.err
 				continue
 			}
-			size := int64(len(p.key) + len(p.data) + 8)
-			if st.meta.MaxBytes > 0 && st.meta.WhenFull == RejectNew && st.bytes()+pendingBytes[st]+size > st.meta.MaxBytes {
-				res.Err = fmt.Errorf("%w: stream %q holds %d of its %d bytes (policy reject_new)", ErrStreamFull, st.meta.Name, st.bytes()+pendingBytes[st], st.meta.MaxBytes)
-				full[st.meta.Name]++
-				continue
-			}
 			sh := st.route(p.hash)
 			if sh == nil {
 				res.Err = fmt.Errorf("%w: no open shard of %q covers hash key %s", ErrInvalidArgument, st.meta.Name, p.hash)
 				continue
 			}
 			pc := open[sh]
-			if pc == nil || len(pc.b.buf) >= s.opts.ChunkMaxBytes {
+			newChunk := pc == nil || len(pc.b.buf) >= s.opts.ChunkMaxBytes
+			size := encodedRecordSize(p.key, p.data)
+			if newChunk {
+				size += chunkHeaderMax
+			}
+			if st.meta.MaxBytes > 0 && st.meta.WhenFull == RejectNew && st.bytes()+pendingBytes[st]+size > st.meta.MaxBytes {
+				res.Err = fmt.Errorf("%w: stream %q holds %d of its %d bytes (policy reject_new)", ErrStreamFull, st.meta.Name, st.bytes()+pendingBytes[st], st.meta.MaxBytes)
+				full[st.meta.Name]++
+				continue
+			}
+			if newChunk {
 				pc = &pendingChunk{sh: sh, st: st, b: &chunkBuilder{}}
 				open[sh] = pc
 				chunks = append(chunks, pc)
@@ -311,10 +315,7 @@ func (s *Spool) commitAppends(group []*writeReq) {
 		}
 	}
 	if kick {
-		select {
-		case s.trimKick <- struct{}{}:
-		default:
-		}
+		s.kickJanitor()
 	}
 }
 
@@ -326,7 +327,12 @@ func (s *Spool) checkAtomic(r *writeReq, st *streamState) error {
 			return fmt.Errorf("record %d: %w", i, err)
 		}
 	}
-	if st.meta.MaxBytes > 0 && st.meta.WhenFull == RejectNew && st.bytes()+int64(r.size()) > st.meta.MaxBytes {
+	var size int64
+	for i := range r.recs {
+		size += encodedRecordSize(r.recs[i].key, r.recs[i].data)
+	}
+	size += chunkHeaderMax * int64(min(len(r.recs), len(st.open)))
+	if st.meta.MaxBytes > 0 && st.meta.WhenFull == RejectNew && st.bytes()+size > st.meta.MaxBytes {
 		return fmt.Errorf("%w: stream %q is at its size cap", ErrStreamFull, st.meta.Name)
 	}
 	return nil
@@ -397,9 +403,7 @@ func (s *Spool) commitTxn(txn *badger.Txn, stats map[*shardLive]shardStats, spoo
 			return err
 		}
 	}
-	clock := binary.BigEndian.AppendUint64(nil, uint64(spoolNow))
-	clock = binary.BigEndian.AppendUint64(clock, uint64(wallNow))
-	if err := txn.SetEntry(badger.NewEntry([]byte{prefixClock}, clock)); err != nil {
+	if err := txn.SetEntry(badger.NewEntry([]byte{prefixClock}, clockValue(spoolNow, wallNow))); err != nil {
 		return err
 	}
 	return txn.Commit()

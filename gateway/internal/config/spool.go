@@ -11,7 +11,8 @@ type Spool struct {
 	// SyncInterval is how often interval mode fsyncs, 1ms..10s.
 	SyncInterval Duration `yaml:"sync_interval"`
 	// MinFreeDisk: appends fail with "disk full" when free space under
-	// DataDir drops below it. 0 disables the check.
+	// DataDir would drop below it. The spool never reserves less than one
+	// value-log file plus the memtables; 0 means just that minimum.
 	MinFreeDisk ByteSize `yaml:"min_free_disk"`
 	// RetentionCheckInterval is how often age and size retention runs, 1s..1h.
 	RetentionCheckInterval Duration `yaml:"retention_check_interval"`

@@ -39,7 +39,10 @@ func spoolOptions(cfg *config.Config, log *slog.Logger) (spool.Options, error) {
 		Logger:                 log,
 	}
 	if sc.MinFreeDisk == 0 {
-		opts.MinFreeDisk = -1 // config: 0 disables the check
+		// config 0: no extra reserve, but the spool still keeps the
+		// headroom Badger's mapped writes need (a write through a map to
+		// a full disk is a SIGBUS, not an error)
+		opts.MinFreeDisk = 1
 	}
 	if sc.GCInterval == 0 {
 		opts.GCInterval = -1
