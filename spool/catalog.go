@@ -95,6 +95,9 @@ type shardMeta struct {
 	CreatedMs int64    `json:"created_ms"`
 	Closed    bool     `json:"closed,omitempty"`
 	EndSeq    uint64   `json:"end_seq,omitempty"`
+	// ClosedSpoolMs is the spool time at close: a closed shard is dropped
+	// once it is empty and older than the retention period.
+	ClosedSpoolMs int64 `json:"closed_spool_ms,omitempty"`
 }
 
 // shardLive is the part of a shard that changes with every commit. The

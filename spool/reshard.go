@@ -100,6 +100,7 @@ func (s *Spool) reshard(st *streamState, parents []*shardState, ranges []HashRan
 			live := st.shards[m.Shards[i].Index].live
 			m.Shards[i].Closed = true
 			m.Shards[i].EndSeq = max(live.assigned, 1)
+			m.Shards[i].ClosedSpoolMs = s.clock.nowMs()
 		}
 	}
 	for _, r := range ranges {

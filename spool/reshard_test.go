@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSplitThenReadParentThenChildren(t *testing.T) {
@@ -170,5 +171,40 @@ func TestDeadLetter(t *testing.T) {
 	info, _ := s.DescribeStream(s.DeadLetterStream())
 	if !info.System || info.Retention.Hours() != 168 {
 		t.Errorf("dead-letter stream: %+v", info)
+	}
+}
+
+func TestExpiredParentsAreForgotten(t *testing.T) {
+	clock := newFakeClock()
+	s := openSpool(t, testOptions(t, clock))
+	mustCreate(t, s, StreamConfig{Name: "s", Shards: 1, Retention: time.Hour})
+	mustAppend(t, s, "s", Record{PartitionKey: "a", Data: []byte("old")})
+	if err := s.UpdateShardCount("s", 2); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(30 * time.Minute)
+	s.sweep()
+	if info, _ := s.DescribeStream("s"); len(info.Shards) != 3 {
+		t.Fatalf("parent forgotten while it still holds data: %d shards", len(info.Shards))
+	}
+	clock.Advance(31 * time.Minute)
+	s.sweep()
+	info, _ := s.DescribeStream("s")
+	if len(info.Shards) != 2 || info.Shards[0].ID != "shardId-000000000001" {
+		t.Fatalf("after expiry: %+v", info.Shards)
+	}
+	if got := info.Shards[0].ParentShardIDs; len(got) != 1 || got[0] != "shardId-000000000000" {
+		t.Errorf("child lost its parent id: %v", got)
+	}
+	if _, err := s.Seek("s", "shardId-000000000000", StartPosition{Type: TrimHorizon}); !errors.Is(err, ErrShardNotFound) {
+		t.Errorf("expired parent still seekable: %v", err)
+	}
+	// the index is never reused
+	if err := s.UpdateShardCount("s", 1); err != nil {
+		t.Fatal(err)
+	}
+	info, _ = s.DescribeStream("s")
+	if last := info.Shards[len(info.Shards)-1].ID; last != "shardId-000000000003" {
+		t.Errorf("new shard id %s", last)
 	}
 }

@@ -83,6 +83,9 @@ func (s *Spool) sweep() {
 			err = s.erase(st)
 		default:
 			err = s.expire(st)
+			if err == nil {
+				err = s.pruneClosedShards(st.meta.ID)
+			}
 			if err == nil && st.meta.MaxBytes > 0 && st.meta.WhenFull == DropOldest && st.bytes() > st.meta.MaxBytes {
 				err = s.shrink(st)
 			}
@@ -266,6 +269,51 @@ func (s *Spool) trim(sid, shard uint32, chunks []trimChunk, reason string) error
 		live.bytes.Store(int64(stats.bytes))
 		if s.opts.Observer != nil && records > 0 {
 			s.opts.Observer.Dropped(st.meta.Name, reason, records)
+		}
+		return nil
+	})
+}
+
+// pruneClosedShards forgets closed shards whose records have all expired
+// and that closed longer than the retention period ago, as Kinesis stops
+// listing them. Their children keep naming them as parents.
+func (s *Spool) pruneClosedShards(sid uint32) error {
+	return s.control(func() error {
+		st := s.cat.Load().byID[sid]
+		if st == nil || st.meta.Deleting {
+			return nil
+		}
+		now := s.clock.nowMs()
+		m := st.meta
+		var keep []shardMeta
+		var gone []uint32
+		for _, sm := range m.Shards {
+			if sm.Closed && st.shards[sm.Index].live.records.Load() == 0 && now-sm.ClosedSpoolMs > m.RetentionMs {
+				gone = append(gone, sm.Index)
+				continue
+			}
+			keep = append(keep, sm)
+		}
+		if len(gone) == 0 {
+			return nil
+		}
+		m.Shards = keep
+		err := s.db.Update(func(txn *badger.Txn) error {
+			for _, idx := range gone {
+				if err := txn.Delete(statsKey(sid, idx)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.replaceStream(st, m); err != nil {
+			return err
+		}
+		for _, idx := range gone {
+			st.shards[idx].live.broadcast()
 		}
 		return nil
 	})
