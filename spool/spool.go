@@ -89,7 +89,7 @@ func Open(opts Options) (*Spool, error) {
 	go s.runJanitor()
 	if opts.GCInterval > 0 {
 		s.bg.Add(1)
-		go s.runGC()
+		go s.every(opts.GCInterval, s.valueLogGC)
 	}
 	if opts.TrimMappedInterval > 0 {
 		s.bg.Add(1)
@@ -97,7 +97,7 @@ func Open(opts Options) (*Spool, error) {
 	}
 	if opts.Durability == DurabilityInterval {
 		s.bg.Add(1)
-		go s.runSyncer()
+		go s.every(opts.SyncInterval, s.intervalSync)
 	}
 	return s, nil
 }
@@ -284,22 +284,6 @@ func (s *Spool) Dir() string { return s.opts.Dir }
 // Durability returns the configured durability mode.
 func (s *Spool) Durability() Durability { return s.opts.Durability }
 
-func (s *Spool) runSyncer() {
-	defer s.bg.Done()
-	t := time.NewTicker(s.opts.SyncInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.ctx.Done():
-			return
-		case <-t.C:
-			if err := s.db.Sync(); err != nil {
-				s.log.Error("interval sync failed", "err", err)
-			}
-		}
-	}
-}
-
 // every runs fn every d until the spool closes.
 func (s *Spool) every(d time.Duration, fn func()) {
 	defer s.bg.Done()
@@ -315,23 +299,22 @@ func (s *Spool) every(d time.Duration, fn func()) {
 	}
 }
 
-func (s *Spool) runGC() {
-	defer s.bg.Done()
-	t := time.NewTicker(s.opts.GCInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.ctx.Done():
-			return
-		case <-t.C:
-			for n := 0; n < 16 && s.ctx.Err() == nil; n++ {
-				if err := s.db.RunValueLogGC(0.5); err != nil {
-					if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) {
-						s.log.Warn("value-log GC", "err", err)
-					}
-					break
-				}
+// intervalSync syncs the database (interval durability mode).
+func (s *Spool) intervalSync() {
+	if err := s.db.Sync(); err != nil {
+		s.log.Error("interval sync failed", "err", err)
+	}
+}
+
+// valueLogGC rewrites value-log files that are mostly garbage, a few per
+// run, until Badger finds none.
+func (s *Spool) valueLogGC() {
+	for n := 0; n < 16 && s.ctx.Err() == nil; n++ {
+		if err := s.db.RunValueLogGC(0.5); err != nil {
+			if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) {
+				s.log.Warn("value-log GC", "err", err)
 			}
+			return
 		}
 	}
 }
