@@ -93,3 +93,34 @@ func TestDiskFull(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncFailureStopsWrites: after a failed fsync nothing written since
+// can be trusted (the kernel may have dropped the pages), so the append
+// fails and every later write is refused until the spool is reopened.
+func TestSyncFailureStopsWrites(t *testing.T) {
+	opts := testOptions(t, newFakeClock())
+	s, err := Open(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, s, StreamConfig{Name: "s", Shards: 1})
+	ok := mustAppend(t, s, "s", Record{PartitionKey: "k", Data: []byte("durable")})
+	s.syncDB = func() error { return unix.EIO }
+	res, err := s.Append(context.Background(), "s", []Record{{PartitionKey: "k", Data: []byte("lost?")}})
+	if err != nil || !errors.Is(res[0].Err, unix.EIO) {
+		t.Fatalf("append during a failing sync: %v %v", err, res[0].Err)
+	}
+	s.syncDB = s.db.Sync
+	if _, err := s.Append(context.Background(), "s", []Record{{PartitionKey: "k", Data: []byte("after")}}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("append after a failed sync: %v, want ErrClosed", err)
+	}
+	s.Close()
+	s = openSpool(t, opts)
+	got := readAll(t, s, "s", "0", StartPosition{Type: TrimHorizon})
+	if len(got) == 0 || got[0].Seq != ok[0].Seq {
+		t.Fatalf("acknowledged record missing after reopen: %+v", got)
+	}
+	if _, err := s.AppendOne(context.Background(), "s", Record{PartitionKey: "k", Data: []byte("again")}); err != nil {
+		t.Errorf("append after reopen: %v", err)
+	}
+}

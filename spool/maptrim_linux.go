@@ -10,16 +10,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// trimMappedPages drops this process's page-table entries for Badger's
+// trimMappedPages asks the kernel to reclaim the pages of Badger's
 // memory-mapped files under dir (value logs, tables, memtable logs).
 //
 // Badger reads and writes its files through shared mappings, and every
 // page touched stays counted in the process's RSS until the mapping goes
 // away, although it is only page cache the kernel can reclaim. On a Pi a
-// tailing consumer would make `top` show hundreds of MB. MADV_DONTNEED on a
-// shared file mapping only unmaps the pages from this process: their data,
-// dirty or not, stays in the page cache and the file, and the next access
-// faults it back in. It returns how many bytes of mappings were trimmed.
+// tailing consumer would make `top` show hundreds of MB. MADV_PAGEOUT
+// reclaims those pages now (clean ones are dropped, dirty ones written
+// back first; the next access reads them again). It is a hint and never
+// destroys data: Badger may unmap a file between our reading
+// /proc/self/maps and the call, and the address may by then hold Go heap,
+// which MADV_DONTNEED would zero but MADV_PAGEOUT at worst swaps out.
+// It returns how many bytes of mappings were advised.
 func trimMappedPages(dir string) int64 {
 	return trimMappedPagesOver(dir, 0)
 }
@@ -72,7 +75,7 @@ func trimMappedPagesOver(dir string, budget int64) int64 {
 		if err1 != nil || err2 != nil || end <= start {
 			continue
 		}
-		_, _, errno := unix.Syscall(unix.SYS_MADVISE, uintptr(start), uintptr(end-start), unix.MADV_DONTNEED)
+		_, _, errno := unix.Syscall(unix.SYS_MADVISE, uintptr(start), uintptr(end-start), unix.MADV_PAGEOUT)
 		if errno == 0 {
 			trimmed += int64(end - start)
 		}

@@ -236,3 +236,29 @@ func TestDeleteStream(t *testing.T) {
 		t.Errorf("checkpoints survived delete: %+v", cps)
 	}
 }
+
+// An atomic commit that does not fit under a reject_new cap stores nothing:
+// no records, no checkpoint, and no sequence numbers are used up.
+func TestCommitNearCapIsAllOrNothing(t *testing.T) {
+	s := openSpool(t, testOptions(t, newFakeClock()))
+	rec := Record{PartitionKey: "k", Data: make([]byte, 200<<10)}
+	size := encodedRecordSize(rec.PartitionKey, rec.Data)
+	mustCreate(t, s, StreamConfig{Name: "in", Shards: 1})
+	mustCreate(t, s, StreamConfig{Name: "out", Shards: 1, MaxBytes: 3*size + chunkHeaderMax + 5})
+	in := mustAppend(t, s, "in", Record{PartitionKey: "k", Data: []byte("x")})
+	cp := Checkpoint{Consumer: "app", Stream: "in", ShardID: in[0].ShardID, SequenceNumber: in[0].SequenceNumber()}
+	_, err := s.Commit(context.Background(), "out", []Record{rec, rec, rec}, []Checkpoint{cp})
+	if !errors.Is(err, ErrStreamFull) {
+		t.Fatalf("commit over the cap: %v", err)
+	}
+	if info, _ := s.DescribeStream("out"); info.Records != 0 {
+		t.Errorf("a refused commit stored %d records", info.Records)
+	}
+	if _, ok, _ := s.GetCheckpoint("app", "in", in[0].ShardID); ok {
+		t.Error("a refused commit moved the checkpoint")
+	}
+	res := mustAppend(t, s, "out", Record{PartitionKey: "k", Data: []byte("small")})
+	if res[0].Seq.Counter != 1 {
+		t.Errorf("next sequence counter %d, want 1 (none used up)", res[0].Seq.Counter)
+	}
+}

@@ -42,6 +42,8 @@ type Spool struct {
 
 	// writer-owned
 	w writerState
+	// syncDB makes commits durable (db.Sync); tests inject failures
+	syncDB func() error
 }
 
 // Open opens (creating if needed) the spool in opts.Dir, recovers its
@@ -70,6 +72,7 @@ func Open(opts Options) (*Spool, error) {
 		cancel:     cancel,
 		trimKick:   make(chan struct{}, 1),
 	}
+	s.syncDB = db.Sync
 	if err := s.recover(); err != nil {
 		cancel()
 		db.Close()

@@ -59,6 +59,7 @@ type writerState struct {
 	freeCheckedAt time.Time
 	free          int64 // bytes free at freeCheckedAt
 	written       int64 // bytes committed since
+	failed        error // set when a sync failed: every later write fails
 }
 
 // submit hands a request to the writer and waits for it to finish. In-flight
@@ -175,6 +176,14 @@ func (s *Spool) commitAppends(group []*writeReq) {
 	open := map[*shardState]*pendingChunk{}
 	pendingBytes := map[*streamState]int64{}
 	full := map[string]int{}
+	if s.w.failed != nil {
+		for _, r := range group {
+			r.err = s.w.failed
+		}
+		return
+	}
+	// counters before this group, to undo an atomic request that fails
+	assignedBefore := map[*shardLive]uint64{}
 	for _, r := range group {
 		r.results = make([]PutResult, len(r.recs))
 		st := cat.byName[r.stream]
@@ -219,6 +228,9 @@ func (s *Spool) commitAppends(group []*writeReq) {
 				open[sh] = pc
 				chunks = append(chunks, pc)
 			}
+			if _, ok := assignedBefore[sh.live]; !ok {
+				assignedBefore[sh.live] = sh.live.assigned
+			}
 			sh.live.assigned++
 			pc.b.lastSeq = sh.live.assigned
 			pc.b.add(p.key, p.data)
@@ -226,6 +238,23 @@ func (s *Spool) commitAppends(group []*writeReq) {
 			res.ShardID = ShardID(sh.meta.Index)
 			res.Seq = SeqNum{Shard: sh.meta.Index, Counter: sh.live.assigned}
 			pendingBytes[st] += size
+		}
+	}
+	if r := group[0]; r.atomic && r.err == nil {
+		// all or nothing: one refused record refuses the request; it
+		// travels alone, so nothing of the group is written
+		for i := range r.results {
+			if err := r.results[i].Err; err != nil {
+				r.err = fmt.Errorf("record %d: %w", i, err)
+				for live, n := range assignedBefore {
+					live.assigned = n
+				}
+				chunks = nil
+				for j := range r.results {
+					r.results[j] = PutResult{Err: r.err}
+				}
+				break
+			}
 		}
 	}
 	if s.opts.Observer != nil {
@@ -271,10 +300,17 @@ func (s *Spool) commitAppends(group []*writeReq) {
 		pc.value = pc.b.bytes(wall, spoolNow)
 	}
 	committed, err := s.writeChunks(chunks, cps, spoolNow, wallNow, group[0].atomic)
-	if err == nil && s.opts.Durability == DurabilityFsync {
-		err = s.db.Sync()
-		if err != nil {
-			committed = 0
+	if committed > 0 && s.opts.Durability == DurabilityFsync {
+		// what committed must be synced before it is acknowledged, even
+		// when a later transaction of the group failed
+		if serr := s.syncDB(); serr != nil {
+			committed, err = 0, serr
+			// After a failed fsync the kernel may have dropped the dirty
+			// pages and a later fsync can report success: nothing written
+			// since can be trusted. Refuse all further writes; a restart
+			// recovers from what is on disk.
+			s.w.failed = fmt.Errorf("%w: a sync failed (%v); restart the gateway", ErrClosed, serr)
+			s.log.Error("sync failed: the spool refuses writes until restarted", "err", serr)
 		}
 	}
 	if err != nil {
