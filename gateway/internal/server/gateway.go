@@ -41,11 +41,12 @@ type Gateway struct {
 	ln       net.Listener
 	srv      *http.Server
 
-	reqCtx    context.Context // cancelled first on Close: ends long polls
-	reqCancel context.CancelFunc
-	serveDone chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	pollCtx    context.Context // cancelled first on Close: ends long polls (tail -f)
+	pollCancel context.CancelFunc
+	puts       chan struct{} // bounds concurrent admin puts (memory)
+	serveDone  chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // New checks cfg and returns a gateway ready to Start.
@@ -97,12 +98,12 @@ func (g *Gateway) Start(ctx context.Context) error {
 		return fmt.Errorf("http.addr: listen on %s: %w", g.cfg.HTTP.Addr, err)
 	}
 	g.ln = ln
-	g.reqCtx, g.reqCancel = context.WithCancel(context.Background())
+	g.pollCtx, g.pollCancel = context.WithCancel(context.Background())
+	g.puts = make(chan struct{}, maxConcurrentPuts)
 	g.srv = &http.Server{
 		Handler:           g.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return g.reqCtx },
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
 	g.serveDone = make(chan struct{})
@@ -132,7 +133,7 @@ func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
 		var errs []error
 		if g.srv != nil {
-			g.reqCancel()
+			g.pollCancel()
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			if err := g.srv.Shutdown(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("http shutdown: %w", err))

@@ -291,3 +291,77 @@ func TestCloseEndsFollowersAndKeepsData(t *testing.T) {
 		t.Errorf("after restart: %+v, %v", r.Records, err)
 	}
 }
+
+func TestTailStartsAndErrors(t *testing.T) {
+	_, c := startGateway(t, func(cfg *config.Config) { cfg.Streams[0].Shards = 1 })
+	ctx := context.Background()
+	put := func(d string) {
+		if _, err := c.PutRecords(ctx, "telemetry", []api.PutRecord{{PartitionKey: "k", Data: []byte(d)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("old")
+	two := 2
+	if _, err := c.UpdateStream(ctx, "telemetry", api.UpdateStream{Shards: &two}); err != nil {
+		t.Fatal(err)
+	}
+	put("child-old")
+	// LATEST on a resharded stream: nothing already stored, in parents or children
+	var got []string
+	done := make(chan error, 1)
+	tctx, cancel := context.WithCancel(ctx)
+	go func() {
+		done <- c.Tail(tctx, "telemetry", api.TailOptions{From: "latest", Follow: true}, func(r api.Record) error {
+			got = append(got, string(r.Data))
+			cancel()
+			return nil
+		})
+	}()
+	// the follower is registered once the stream's shards wait; appending
+	// until it reports is safe: only "new" may ever arrive
+	for i := 0; ; i++ {
+		select {
+		case <-done:
+			if len(got) != 1 || got[0] != "new" {
+				t.Fatalf("tail from latest got %q", got)
+			}
+			goto future
+		case <-time.After(20 * time.Millisecond):
+			put("new")
+		}
+		if i > 500 {
+			t.Fatal("follower never saw a new record")
+		}
+	}
+future:
+	// a start in the future is refused before any data is sent
+	var apiErr *api.APIError
+	err := c.Tail(ctx, "telemetry", api.TailOptions{From: "2099-01-01T00:00:00Z"}, func(api.Record) error { return nil })
+	if !errors.As(err, &apiErr) || apiErr.Status != 400 {
+		t.Errorf("future start: %v", err)
+	}
+	// deleting a followed stream ends the follow with a StreamNotFound line
+	if _, err := c.CreateStream(ctx, api.CreateStream{Name: "tmp", Shards: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutRecords(ctx, "tmp", []api.PutRecord{{PartitionKey: "k", Data: []byte("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	following := make(chan struct{})
+	follow := make(chan error, 1)
+	go func() {
+		follow <- c.Tail(ctx, "tmp", api.TailOptions{Follow: true}, func(api.Record) error { close(following); return nil })
+	}()
+	<-following // the follower is connected and has read the stream
+	if err := c.DeleteStream(ctx, "tmp"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-follow:
+		if !errors.As(err, &apiErr) || apiErr.Code != api.CodeStreamNotFound {
+			t.Errorf("follow of a deleted stream ended with %v, want StreamNotFound", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("follow of a deleted stream did not end")
+	}
+}

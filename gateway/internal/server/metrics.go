@@ -65,6 +65,16 @@ func (m *metrics) Dropped(stream, reason string, records int) {
 	m.dropped.WithLabelValues(stream, reason).Add(float64(records))
 }
 
+// forget drops a deleted stream's series, so creating and deleting
+// streams does not grow the registry.
+func (m *metrics) forget(stream string) {
+	l := prometheus.Labels{"stream": stream}
+	m.records.DeletePartialMatch(l)
+	m.bytes.DeletePartialMatch(l)
+	m.latency.DeletePartialMatch(l)
+	m.dropped.DeletePartialMatch(l)
+}
+
 // watch registers gauges read from the spool at scrape time.
 func (m *metrics) watch(sp *spool.Spool) { m.reg.MustRegister(newSpoolCollector(sp)) }
 

@@ -15,14 +15,23 @@ import (
 	"github.com/tributary-edge/tributary/spool"
 )
 
-// Admin API put limits (the Kinesis API keeps Kinesis' own).
+// Admin API put limits (the Kinesis API keeps Kinesis' own). At most
+// maxConcurrentPuts bodies of maxPutBody are decoded at once, so put memory
+// is bounded by configuration, not by how many clients send at once.
 const (
-	maxPutRecords = 10000
-	maxPutBody    = 32 << 20
+	maxPutRecords     = 10000
+	maxPutBody        = 8 << 20
+	maxConcurrentPuts = 4
 )
 
 func (g *Gateway) putRecords(w http.ResponseWriter, r *http.Request) {
 	stream := r.PathValue("name")
+	select {
+	case g.puts <- struct{}{}:
+		defer func() { <-g.puts }()
+	case <-r.Context().Done():
+		return // the client went away while waiting
+	}
 	var req api.PutRecords
 	if !decodeBody(w, r, maxPutBody, &req) {
 		return
@@ -113,13 +122,14 @@ func (g *Gateway) getRecords(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := &tailer{g: g, stream: stream, start: start, follow: follow, info: info, out: make(chan []api.Record, 4), started: map[string]bool{}, finished: map[string]bool{}}
-	// validate the start before sending 200
+	// validate the start on every shard before sending 200
 	if err := t.check(); err != nil {
 		writeSpoolError(w, err)
 		return
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
+	defer context.AfterFunc(g.pollCtx, cancel)() // shutdown ends a follow
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)
@@ -148,11 +158,14 @@ func (g *Gateway) getRecords(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	stopped := ctx.Err() != nil // client gone, limit reached or shutting down
 	cancel()
 	for range t.out { // let readers exit
 	}
-	if err := t.err(); err != nil && ctx.Err() == nil {
-		enc.Encode(api.Error{Err: api.ErrorBody{Code: api.CodeInternal, Message: err.Error()}})
+	if err := t.err(); err != nil && !stopped {
+		// the status line is sent; report the error as the last line
+		code, _ := errorCode(err)
+		enc.Encode(api.Error{Err: api.ErrorBody{Code: code, Message: err.Error()}})
 	}
 }
 
@@ -177,6 +190,11 @@ func (t *tailer) check() error {
 		_, err := t.g.spool.Seek(t.stream, t.start.shard, t.start.pos)
 		return err
 	}
+	for _, sh := range t.info.Shards {
+		if _, err := t.g.spool.Seek(t.stream, sh.ID, t.start.pos); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -192,15 +210,17 @@ func (t *tailer) run(ctx context.Context) {
 		t.launch(ctx, t.start.shard, t.start.pos)
 	} else {
 		for _, sh := range t.info.Shards {
-			t.maybeLaunch(ctx, sh)
+			t.maybeLaunch(ctx, sh, false)
 		}
 	}
 	t.wg.Wait()
 }
 
 // maybeLaunch starts a shard reader once all its parents are finished.
-// With LATEST, closed shards have nothing new and count as finished.
-func (t *tailer) maybeLaunch(ctx context.Context, sh spool.ShardInfo) {
+// With LATEST, closed shards have nothing new and count as finished. A
+// shard found later (a child of a shard read to its end) is read from its
+// start: it continues where its parents ended.
+func (t *tailer) maybeLaunch(ctx context.Context, sh spool.ShardInfo, found bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.started[sh.ID] {
@@ -217,8 +237,8 @@ func (t *tailer) maybeLaunch(ctx context.Context, sh spool.ShardInfo) {
 	}
 	t.started[sh.ID] = true
 	pos := t.start.pos
-	if len(sh.ParentShardIDs) > 0 && t.start.pos.Type != spool.AtTimestamp {
-		pos = spool.StartPosition{Type: spool.TrimHorizon} // a child continues where its parents ended
+	if found && t.start.pos.Type != spool.AtTimestamp {
+		pos = spool.StartPosition{Type: spool.TrimHorizon}
 	}
 	t.wg.Add(1)
 	go func() {
@@ -311,6 +331,6 @@ func (t *tailer) refreshAndLaunch(ctx context.Context, children []spool.ShardInf
 		t.mu.Unlock()
 	}
 	for _, c := range children {
-		t.maybeLaunch(ctx, c)
+		t.maybeLaunch(ctx, c, true)
 	}
 }

@@ -159,6 +159,7 @@ func (g *Gateway) deleteStream(w http.ResponseWriter, r *http.Request) {
 		writeSpoolError(w, err)
 		return
 	}
+	g.metrics.forget(name)
 	g.log.Info("deleted stream", "stream", name)
 	w.WriteHeader(http.StatusNoContent)
 }
