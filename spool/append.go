@@ -52,6 +52,40 @@ func (s *Spool) Append(ctx context.Context, stream string, recs []Record) ([]Put
 	return r.results, nil
 }
 
+// Pending is an append in progress (see AppendAsync).
+type Pending struct{ r *writeReq }
+
+// Done is closed when the append has finished.
+func (p *Pending) Done() <-chan struct{} { return p.r.done }
+
+// Wait blocks until the append has finished and returns what Append would.
+func (p *Pending) Wait() ([]PutResult, error) {
+	<-p.r.done
+	if p.r.err != nil {
+		return nil, p.r.err
+	}
+	return p.r.results, nil
+}
+
+// AppendAsync starts an append and returns without waiting for it to be
+// durable. Appends started by one goroutine are stored in the order it
+// started them, so a producer can keep many in flight (they share group
+// commits) without losing order per partition key. It blocks only while
+// the writer's queue is full.
+func (s *Spool) AppendAsync(ctx context.Context, stream string, recs []Record) (*Pending, error) {
+	if err := ValidateStreamName(stream); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := &writeReq{stream: stream, recs: s.prepare(recs)}
+	if err := s.enqueue(r); err != nil {
+		return nil, err
+	}
+	return &Pending{r}, nil
+}
+
 // AppendOne is Append for a single record; the record's error is returned.
 func (s *Spool) AppendOne(ctx context.Context, stream string, rec Record) (PutResult, error) {
 	res, err := s.Append(ctx, stream, []Record{rec})

@@ -26,7 +26,9 @@ type Spool struct {
 
 	cat atomic.Pointer[catalog]
 
-	reqs       chan *writeReq
+	reqs       chan *writeReq // bounded queue to the writer
+	sendMu     sync.RWMutex   // enqueue holds it shared; Close exclusively
+	sendClosed bool
 	writerDone chan struct{}
 	ctx        context.Context
 	cancel     context.CancelFunc
@@ -45,6 +47,9 @@ type Spool struct {
 	// syncDB makes commits durable (db.Sync); tests inject failures
 	syncDB func() error
 }
+
+// writeQueue bounds the requests waiting for the writer.
+const writeQueue = 1024
 
 // Open opens (creating if needed) the spool in opts.Dir, recovers its
 // catalog, ensures the dead-letter stream exists and starts the writer and
@@ -66,7 +71,7 @@ func Open(opts Options) (*Spool, error) {
 		opts:       opts,
 		db:         db,
 		log:        opts.Logger.With("component", "spool"),
-		reqs:       make(chan *writeReq),
+		reqs:       make(chan *writeReq, writeQueue),
 		writerDone: make(chan struct{}),
 		ctx:        ctx,
 		cancel:     cancel,
@@ -253,6 +258,9 @@ func (s *Spool) loadShard(txn *badger.Txn, sid, shard uint32) (*shardLive, int64
 // background work, syncs and closes the database. It is idempotent.
 func (s *Spool) Close() error {
 	s.closeOnce.Do(func() {
+		s.sendMu.Lock() // waits for enqueues in progress; none start after
+		s.sendClosed = true
+		s.sendMu.Unlock()
 		s.cancel()
 		<-s.writerDone
 		s.bg.Wait()

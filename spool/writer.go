@@ -65,17 +65,27 @@ type writerState struct {
 // submit hands a request to the writer and waits for it to finish. In-flight
 // requests always complete, even when Close runs concurrently.
 func (s *Spool) submit(r *writeReq) error {
-	r.done = make(chan struct{})
-	r.enqueued = time.Now()
-	select {
-	case s.reqs <- r:
-	case <-s.writerDone:
-		return ErrClosed
-	case <-s.ctx.Done():
-		return ErrClosed
+	if err := s.enqueue(r); err != nil {
+		return err
 	}
 	<-r.done
 	return r.err
+}
+
+// enqueue hands a request to the writer without waiting for it. Requests
+// from one goroutine are committed in the order it enqueues them. The queue
+// is bounded: enqueue blocks while it is full. Everything enqueued before
+// Close is processed.
+func (s *Spool) enqueue(r *writeReq) error {
+	r.done = make(chan struct{})
+	r.enqueued = time.Now()
+	s.sendMu.RLock()
+	defer s.sendMu.RUnlock()
+	if s.sendClosed {
+		return ErrClosed
+	}
+	s.reqs <- r // the writer runs until sendClosed is set
+	return nil
 }
 
 // control runs fn on the writer goroutine between commits.
