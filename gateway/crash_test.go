@@ -48,17 +48,18 @@ func TestMain(m *testing.M) {
 // child is a gateway process.
 type child struct {
 	cmd  *exec.Cmd
-	base string
+	base string // http://host:port
+	mqtt string // host:port of the embedded broker
 	done chan error
 }
 
-var listenRE = regexp.MustCompile(`msg="tributary listening" http=(\S+)`)
+var listenRE = regexp.MustCompile(`msg="tributary listening" http=(\S+) mqtt=(\S*)`)
 
 // startChild runs `tributary run` over dataDir on a free loopback port and
 // waits for its "listening" log line.
 func startChild(t *testing.T, dataDir string, extra ...string) *child {
 	t.Helper()
-	args := append([]string{"run", "--data-dir", dataDir, "--http", "127.0.0.1:0"}, extra...)
+	args := append([]string{"run", "--data-dir", dataDir, "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0"}, extra...)
 	name := binPath
 	if emu := os.Getenv("TRIBUTARY_TEST_EXEC"); emu != "" {
 		name, args = emu, append([]string{binPath}, args...)
@@ -73,7 +74,7 @@ func startChild(t *testing.T, dataDir string, extra ...string) *child {
 		t.Fatal(err)
 	}
 	c := &child{cmd: cmd, done: make(chan error, 1)}
-	addr := make(chan string, 1)
+	addr := make(chan []string, 1)
 	var logTail strings.Builder
 	var mu sync.Mutex
 	go func() {
@@ -84,14 +85,14 @@ func startChild(t *testing.T, dataDir string, extra ...string) *child {
 			logTail.WriteString(line + "\n")
 			mu.Unlock()
 			if m := listenRE.FindStringSubmatch(line); m != nil {
-				addr <- m[1]
+				addr <- m
 			}
 		}
 		c.done <- cmd.Wait()
 	}()
 	select {
-	case a := <-addr:
-		c.base = "http://" + a
+	case m := <-addr:
+		c.base, c.mqtt = "http://"+m[1], m[2]
 	case err := <-c.done:
 		mu.Lock()
 		defer mu.Unlock()

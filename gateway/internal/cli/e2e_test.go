@@ -35,6 +35,7 @@ func startGateway(t *testing.T) string {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.MQTT.Listen = "127.0.0.1:0"
 	cfg.Spool.MinFreeDisk = 0
 	g, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -345,9 +346,11 @@ func TestE2ERun(t *testing.T) {
 	e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, server: defaultServer}
 	done := make(chan int, 1)
 	dataDir := t.TempDir()
-	go func() { done <- e.main([]string{"run", "--data-dir", dataDir, "--http", "127.0.0.1:0"}) }()
+	go func() {
+		done <- e.main([]string{"run", "--data-dir", dataDir, "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0"})
+	}()
 
-	addrRE := regexp.MustCompile(`msg="tributary listening" http=(127\.0\.0\.1:\d+) data_dir=(\S+) durability=fsync`)
+	addrRE := regexp.MustCompile(`msg="tributary listening" http=(127\.0\.0\.1:\d+) mqtt=127\.0\.0\.1:\d+ data_dir=(\S+) durability=fsync`)
 	var m []string
 	waitFor(t, `"tributary listening"`, func() bool {
 		select {

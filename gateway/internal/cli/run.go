@@ -29,10 +29,11 @@ override it. An invalid configuration prints every problem and exits 2.
 Logs go to stderr.`
 
 func runCmd(e *env, args []string) int {
-	fs := newFlagSet("run", "[-c FILE] [--data-dir DIR] [--http ADDR]", runAbout)
+	fs := newFlagSet("run", "[-c FILE] [--data-dir DIR] [--http ADDR] [--mqtt ADDR]", runAbout)
 	file := fs.String("c", "", "config `FILE` (default "+defaultConfigFile+" if it exists, else built-in defaults)")
 	dataDir := fs.String("data-dir", "", "data directory `DIR`, overriding data_dir")
 	httpAddr := fs.String("http", "", "HTTP listen address host:port, overriding http.addr (port 0 picks one)")
+	mqttAddr := fs.String("mqtt", "", "embedded MQTT broker address host:port, overriding mqtt.listen (\"off\" turns the broker off)")
 	pos, code, ok := parse(e, fs, args)
 	if !ok {
 		return code
@@ -55,6 +56,13 @@ func runCmd(e *env, args []string) int {
 	if set["http"] {
 		cfg.HTTP.Addr, overrides["http.addr"] = *httpAddr, "--http"
 	}
+	if set["mqtt"] {
+		addr := *mqttAddr
+		if addr == "off" {
+			addr = ""
+		}
+		cfg.MQTT.Listen, overrides["mqtt.listen"] = addr, "--mqtt"
+	}
 	if err := cfg.Validate(); err != nil {
 		printConfigError(e.stderr, err, overrides)
 		return exitUsage
@@ -72,7 +80,7 @@ func runCmd(e *env, args []string) int {
 		log.Error("cannot start", "err", err)
 		return exitFailure
 	}
-	log.Info("tributary listening", "http", g.Addr(), "data_dir", cfg.DataDir,
+	log.Info("tributary listening", "http", g.Addr(), "mqtt", g.MQTTAddr(), "data_dir", cfg.DataDir,
 		"durability", cfg.Spool.Durability, "version", currentVersion().Version)
 	<-ctx.Done()
 

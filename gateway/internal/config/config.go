@@ -37,6 +37,8 @@ type Config struct {
 	// Streams are created at start-up if missing; the retention and size
 	// settings of existing ones are updated to match.
 	Streams []Stream `yaml:"streams"`
+	// MQTT configures the embedded broker, the bridge and the routes.
+	MQTT MQTT `yaml:"mqtt"`
 }
 
 // HTTP configures the gateway's single listener, which serves the Kinesis
@@ -64,6 +66,7 @@ func Default() *Config {
 		Log:     Log{Level: "info", Format: "text"},
 		Spool:   defaultSpool(),
 		Streams: []Stream{defaultStream("telemetry")},
+		MQTT:    defaultMQTT(),
 	}
 }
 

@@ -9,6 +9,7 @@ package config
 //	TRIBUTARY_HTTP_ADDR   http.addr
 //	TRIBUTARY_DURABILITY  spool.durability
 //	TRIBUTARY_LOG_LEVEL   log.level
+//	TRIBUTARY_MQTT_ADDR   mqtt.listen
 var envOverrides = []struct {
 	name, path string
 	check      func(string) string
@@ -20,6 +21,7 @@ var envOverrides = []struct {
 		func(c *Config, v string) { c.Spool.Durability = v }},
 	{"TRIBUTARY_LOG_LEVEL", "log.level", func(v string) string { return checkOneOf(v, logLevels) },
 		func(c *Config, v string) { c.Log.Level = v }},
+	{"TRIBUTARY_MQTT_ADDR", "mqtt.listen", checkOptionalAddr, func(c *Config, v string) { c.MQTT.Listen = v }},
 }
 
 // applyEnv applies the overrides that getenv reports to c. It returns the

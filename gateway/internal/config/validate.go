@@ -67,6 +67,7 @@ func (c *Config) validate() Errors {
 		v.check(p+".max_bytes", checkByteRange(s.MaxBytes, 0, -1))
 		v.check(p+".when_full", checkOneOf(s.WhenFull, whenFulls))
 	}
+	c.MQTT.validate(&v)
 	return v.errs
 }
 
@@ -119,6 +120,14 @@ func checkOneOf(s string, allowed []string) string {
 
 // checkAddr accepts host:port with a numeric port 0-65535; the host may
 // be empty (all interfaces).
+// checkOptionalAddr is checkAddr where "" means off.
+func checkOptionalAddr(addr string) string {
+	if addr == "" {
+		return ""
+	}
+	return checkAddr(addr)
+}
+
 func checkAddr(addr string) string {
 	if addr == "" {
 		return "must not be empty"

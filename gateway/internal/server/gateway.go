@@ -23,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tributary-edge/tributary/gateway/internal/config"
+	"github.com/tributary-edge/tributary/ingest/bridge"
+	"github.com/tributary-edge/tributary/ingest/broker"
 	"github.com/tributary-edge/tributary/spool"
 )
 
@@ -36,6 +38,8 @@ type Gateway struct {
 	log *slog.Logger
 
 	spool    *spool.Spool
+	broker   *broker.Broker
+	bridge   *bridge.Bridge
 	metrics  *metrics
 	registry *prometheus.Registry
 	ln       net.Listener
@@ -92,8 +96,14 @@ func (g *Gateway) Start(ctx context.Context) error {
 			g.log.Info("created stream", "stream", sc.Name, "shards", sc.Shards)
 		}
 	}
+	if err := g.startMQTT(); err != nil {
+		g.stopMQTT()
+		sp.Close()
+		return err
+	}
 	ln, err := net.Listen("tcp", g.cfg.HTTP.Addr)
 	if err != nil {
+		g.stopMQTT()
 		sp.Close()
 		return fmt.Errorf("http.addr: listen on %s: %w", g.cfg.HTTP.Addr, err)
 	}
@@ -124,6 +134,14 @@ func (g *Gateway) Addr() string {
 	return g.ln.Addr().String()
 }
 
+// MQTTAddr returns the embedded broker's TCP address ("" if it is off).
+func (g *Gateway) MQTTAddr() string {
+	if g.broker == nil {
+		return ""
+	}
+	return g.broker.Addr()
+}
+
 // Spool returns the gateway's spool (nil before Start).
 func (g *Gateway) Spool() *spool.Spool { return g.spool }
 
@@ -132,6 +150,7 @@ func (g *Gateway) Spool() *spool.Spool { return g.spool }
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
 		var errs []error
+		g.stopMQTT() // upstream first: no new messages, pending ones acknowledged
 		if g.srv != nil {
 			g.pollCancel()
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

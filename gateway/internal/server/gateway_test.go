@@ -34,6 +34,7 @@ func startGateway(t *testing.T, mutate func(*config.Config)) (*Gateway, *api.Cli
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.MQTT.Listen = "127.0.0.1:0"
 	cfg.Spool.MinFreeDisk = 0
 	if mutate != nil {
 		mutate(cfg)
@@ -245,6 +246,7 @@ func TestCloseEndsFollowersAndKeepsData(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.MQTT.Listen = "127.0.0.1:0"
 	cfg.Spool.MinFreeDisk = 0
 	g, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

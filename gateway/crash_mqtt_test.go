@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/tributary-edge/tributary/spool"
+)
+
+// TestKill9UnderMQTTLoad: devices publish at QoS 1 to the embedded broker
+// while the gateway is SIGKILLed, several times over one data directory.
+// Every message the broker acknowledged (PUBACK) must be in the stream,
+// in per-device order.
+func TestKill9UnderMQTTLoad(t *testing.T) {
+	rounds := 3
+	if testing.Short() {
+		rounds = 2
+	}
+	dataDir := t.TempDir()
+	const devices = 8
+	var (
+		mu    sync.Mutex
+		acked = map[string]bool{}
+		next  = map[int]int{}
+	)
+	for round := range rounds {
+		c := startChild(t, dataDir)
+		mqttAddr := c.mqtt
+		killAt := 50 + rand.IntN(400)
+		var ackedThisRound int
+		killed := make(chan struct{})
+		var once sync.Once
+		kill := func() { once.Do(func() { c.cmd.Process.Signal(syscall.SIGKILL); close(killed) }) }
+		var wg sync.WaitGroup
+		for d := range devices {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				o := paho.NewClientOptions().AddBroker("tcp://" + mqttAddr).SetClientID(fmt.Sprintf("dev-%d", d)).
+					SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(10 * time.Second)
+				cl := paho.NewClient(o)
+				if tok := cl.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+					t.Errorf("round %d device %d: connect: %v", round, d, tok.Error())
+					return
+				}
+				defer cl.Disconnect(0)
+				topic := fmt.Sprintf("devices/dev-%d/telemetry", d)
+				// keep several messages in flight
+				type inflight struct {
+					tok  paho.Token
+					data string
+				}
+				var window []inflight
+				for {
+					select {
+					case <-killed:
+						return
+					default:
+					}
+					mu.Lock()
+					n := next[d]
+					next[d]++
+					mu.Unlock()
+					data := fmt.Sprintf("dev-%d-%08d", d, n)
+					window = append(window, inflight{cl.Publish(topic, 1, false, data), data})
+					if len(window) < 8 {
+						continue
+					}
+					w := window[0]
+					window = window[1:]
+					if !w.tok.WaitTimeout(20*time.Second) || w.tok.Error() != nil {
+						return // the gateway died: not acknowledged
+					}
+					mu.Lock()
+					acked[w.data] = true
+					ackedThisRound++
+					if ackedThisRound >= killAt {
+						kill()
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		kill()
+		<-c.done
+		t.Logf("round %d: killed after %d acknowledged messages", round, ackedThisRound)
+	}
+	verifyMQTT(t, filepath.Join(dataDir, "spool"), acked)
+}
+
+// verifyMQTT checks that every acknowledged payload is stored and that each
+// device's payloads appear in increasing order within its shard.
+func verifyMQTT(t *testing.T, dir string, acked map[string]bool) {
+	t.Helper()
+	sp, err := spool.Open(spool.Options{Dir: dir, MinFreeDisk: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	info, err := sp.DescribeStream("telemetry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]bool{}
+	for _, sh := range info.Shards {
+		cur, _ := sp.Seek("telemetry", sh.ID, spool.StartPosition{Type: spool.TrimHorizon})
+		last := map[string]int{}
+		for {
+			res, err := sp.Read(cur, spool.ReadLimits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res.Records {
+				d := string(r.Data)
+				i := strings.LastIndexByte(d, '-')
+				n, _ := strconv.Atoi(d[i+1:])
+				if prev, ok := last[d[:i]]; ok && n < prev {
+					t.Fatalf("%s: %s stored after number %d (order per device)", sh.ID, d, prev)
+				}
+				last[d[:i]] = n
+				stored[d] = true
+			}
+			if len(res.Records) == 0 {
+				break
+			}
+			cur = res.Next
+		}
+	}
+	missing := 0
+	for d := range acked {
+		if !stored[d] {
+			missing++
+			if missing <= 5 {
+				t.Errorf("acknowledged message %s is not stored", d)
+			}
+		}
+	}
+	t.Logf("%d acknowledged messages, %d stored", len(acked), len(stored))
+	if missing > 0 {
+		t.Fatalf("%d acknowledged messages lost", missing)
+	}
+}

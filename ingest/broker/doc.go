@@ -1,0 +1,39 @@
+// Package broker is Tributary's embedded MQTT broker (mochi-mqtt, MQTT
+// 3.1.1 and 5.0 over TCP, WebSocket and TLS) with durable acknowledgements.
+//
+// # Contract
+//
+// A QoS 1 or 2 PUBLISH whose topic matches a route is acknowledged (PUBACK
+// or PUBREC) only after its record is durable in the spool, or, if it
+// cannot be stored as asked, after the reason is durable in the dead-letter
+// stream. Nothing is dropped silently:
+//
+//   - a stream that is full (reject_new) or a disk that is full: MQTT 5
+//     clients get PUBACK with reason 0x97 (quota exceeded); MQTT 3.1.1
+//     clients get no acknowledgement and resend the message later;
+//   - a payload that fails the route's checks, a key template that
+//     resolves to nothing, a record over the spool's limit or a stream that
+//     does not exist: the message goes to the dead-letter stream with the
+//     reason, then it is acknowledged;
+//   - QoS 0 messages are stored best-effort through a bounded queue; what
+//     does not fit is dropped and counted.
+//
+// Messages that match no route are not stored; the broker still does its
+// normal job for every message (subscribers, retained messages, sessions,
+// wills).
+//
+// # How acknowledgements wait without stalling
+//
+// mochi runs a client's hooks on that client's read goroutine and sends
+// the acknowledgement when OnPublish returns. Blocking there until the
+// record is durable would hold every client to one message per fsync. So
+// OnPublish hands the message to the client's pipeline and tells mochi to
+// drop it (ErrRejectPacket); the pipeline stores up to max_inflight messages
+// of that client concurrently (the spool's group commit shares one fsync
+// among them and among all clients) and, in the order they arrived,
+// re-injects each stored message into mochi (Server.InjectPacket), which
+// now lets it through: mochi acknowledges it, retains it and delivers it to
+// subscribers exactly as before. A client whose window is full is not read
+// until a slot frees: the broker reads it no faster than the spool accepts,
+// and other clients are not affected.
+package broker
