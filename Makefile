@@ -4,22 +4,34 @@ GO       ?= go
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/tributary-edge/tributary/gateway/internal/server.Version=$(VERSION)
 BUILD    := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
+SIM_LDFLAGS := -s -w -X main.version=$(VERSION)
+BUILD_SIM   := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(SIM_LDFLAGS)'
 
 QEMU_ARM64 ?= qemu-aarch64-static
 QEMU_ARM   ?= qemu-arm-static
-# The packages the ARM run covers (issue 2: the spool and the gateway).
-ARM_PKGS   ?= ./spool/... ./gateway/...
+# The packages the ARM run covers.
+ARM_PKGS   ?= ./spool/... ./gateway/... ./ingest/... ./firmware-sim/...
 
-.PHONY: help build run test test-unit test-arm bench cross lint clean
+.PHONY: help build run demo e2e test test-unit test-arm bench cross lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-build: ## build ./bin/tributary (static, CGO_ENABLED=0)
+build: ## build ./bin/tributary and ./bin/firmware-sim (static, CGO_ENABLED=0)
 	$(BUILD) -o bin/tributary ./gateway
+	$(BUILD_SIM) -o bin/firmware-sim ./firmware-sim
 
 run: build ## build and run the gateway on its embedded defaults (or configs/gateway.yaml)
 	./bin/tributary run
+
+demo: build ## the gateway plus 50 simulated thermostats for a minute, then verify
+	@./bin/tributary run --data-dir ./data >./data.demo.log 2>&1 & gw=$$!; \
+	trap 'kill $$gw 2>/dev/null; wait $$gw 2>/dev/null' EXIT; \
+	for i in $$(seq 100); do ./bin/tributary streams ls >/dev/null 2>&1 && break; sleep 0.1; done; \
+	./bin/firmware-sim devices --count 50 --rate 2 --duration 60s --profile thermostat --verify http://127.0.0.1:4567
+
+e2e: build ## kill -9 durability check with the real binaries (fixed ports 14567/11883)
+	sh firmware-sim/scripts/kill9-e2e.sh bin/tributary bin/firmware-sim
 
 test: test-unit test-arm ## the whole test suite, as CI runs it
 
@@ -43,11 +55,15 @@ bench: ## measure: raw disk, appends per durability mode, reads, sustained RSS, 
 	$(GO) test -run '^$$' -bench 'StartupBacklog' -benchtime 1x -timeout 30m ./spool/ >/dev/null # builds the 5M backlog once
 	$(GO) test -run '^$$' -bench 'StartupBacklog' -benchtime 3x ./spool/
 
-cross: ## static binaries for linux arm64, armv7, armv6 and amd64 under dist/
+cross: ## static binaries of both programs for linux arm64, armv7, armv6 and amd64 under dist/
 	GOOS=linux GOARCH=arm64 $(BUILD) -o dist/tributary-linux-arm64 ./gateway
 	GOOS=linux GOARCH=arm GOARM=7 $(BUILD) -o dist/tributary-linux-armv7 ./gateway
 	GOOS=linux GOARCH=arm GOARM=6 $(BUILD) -o dist/tributary-linux-armv6 ./gateway
 	GOOS=linux GOARCH=amd64 $(BUILD) -o dist/tributary-linux-amd64 ./gateway
+	GOOS=linux GOARCH=arm64 $(BUILD_SIM) -o dist/firmware-sim-linux-arm64 ./firmware-sim
+	GOOS=linux GOARCH=arm GOARM=7 $(BUILD_SIM) -o dist/firmware-sim-linux-armv7 ./firmware-sim
+	GOOS=linux GOARCH=arm GOARM=6 $(BUILD_SIM) -o dist/firmware-sim-linux-armv6 ./firmware-sim
+	GOOS=linux GOARCH=amd64 $(BUILD_SIM) -o dist/firmware-sim-linux-amd64 ./firmware-sim
 
 lint: ## gofmt, go vet and a go.mod tidiness check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
