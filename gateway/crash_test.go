@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +26,7 @@ import (
 // binPath is the gateway binary the tests run as a child process, built for
 // the test's own architecture. Under qemu (make test-arm) the Makefile sets
 // TRIBUTARY_TEST_EXEC to the emulator that runs it.
-var binPath string
+var binPath, simPath string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "tributary-bin")
@@ -34,11 +35,14 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binPath = filepath.Join(dir, "tributary")
-	build := exec.Command("go", "build", "-o", binPath, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the gateway: %v\n%s", err, out)
-		os.Exit(1)
+	simPath = filepath.Join(dir, "firmware-sim")
+	for out, pkg := range map[string]string{binPath: ".", simPath: "../firmware-sim"} {
+		build := exec.Command("go", "build", "-o", out, pkg)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+		if b, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, b)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -59,7 +63,11 @@ var listenRE = regexp.MustCompile(`msg="tributary listening" http=(\S+) mqtt=(\S
 // waits for its "listening" log line.
 func startChild(t *testing.T, dataDir string, extra ...string) *child {
 	t.Helper()
-	args := append([]string{"run", "--data-dir", dataDir, "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0"}, extra...)
+	args := []string{"run", "--data-dir", dataDir, "--http", "127.0.0.1:0"}
+	if !slices.Contains(extra, "--mqtt") && !slices.Contains(extra, "-c") {
+		args = append(args, "--mqtt", "127.0.0.1:0")
+	}
+	args = append(args, extra...)
 	name := binPath
 	if emu := os.Getenv("TRIBUTARY_TEST_EXEC"); emu != "" {
 		name, args = emu, append([]string{binPath}, args...)
