@@ -63,6 +63,17 @@ var listenRE = regexp.MustCompile(`msg="tributary listening" http=(\S+) mqtt=(\S
 // waits for its "listening" log line.
 func startChild(t *testing.T, dataDir string, extra ...string) *child {
 	t.Helper()
+	return startChildTB(t, dataDir, extra...)
+}
+
+// startChildB is startChild for benchmarks.
+func startChildB(b *testing.B, dataDir string, extra ...string) *child {
+	b.Helper()
+	return startChildTB(b, dataDir, extra...)
+}
+
+func startChildTB(t testing.TB, dataDir string, extra ...string) *child {
+	t.Helper()
 	args := []string{"run", "--data-dir", dataDir, "--http", "127.0.0.1:0"}
 	if !slices.Contains(extra, "--mqtt") && !slices.Contains(extra, "-c") {
 		args = append(args, "--mqtt", "127.0.0.1:0")

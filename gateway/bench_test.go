@@ -1,0 +1,160 @@
+package main
+
+// BenchmarkMQTT measures MQTT ingest end to end with the real binaries
+// (make bench): firmware-sim in benchmark mode (--rate 0: each device keeps
+// one message in flight) against a gateway in fsync durability, for 1, 100
+// and 1,000 devices at QoS 1 and 100 devices at QoS 0; the bridge through
+// mosquitto; and mosquitto alone as the ceiling. Reported per case:
+//
+//	msgs/s        acknowledged messages per second (QoS 0: sent)
+//	p50_ms p99_ms publish-to-PUBACK latency
+//	gw_rss_MiB    the gateway's peak RSS (VmHWM) at the end of the case
+//	stored/s      (bridge) records the gateway stored per second
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+type simReport struct {
+	MsgsPerS float64 `json:"msgs_per_s"`
+	Acked    int64   `json:"acked"`
+	Sent     int64   `json:"sent"`
+	Latency  *struct {
+		P50 float64 `json:"p50"`
+		P99 float64 `json:"p99"`
+	} `json:"latency_ms"`
+}
+
+func runSim(b *testing.B, broker string, devices, qos int, dur time.Duration) simReport {
+	b.Helper()
+	report := filepath.Join(b.TempDir(), "r.json")
+	ctx, cancel := context.WithTimeout(context.Background(), dur+2*time.Minute)
+	defer cancel()
+	cmd := sim(ctx, "devices", "--broker", broker, "--count", strconv.Itoa(devices), "--rate", "0",
+		"--qos", strconv.Itoa(qos), "--duration", dur.String(), "--report", report, "--quiet")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("firmware-sim: %v\n%s", err, out)
+	}
+	var r simReport
+	raw, err := os.ReadFile(report)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		b.Fatal(err)
+	}
+	return r
+}
+
+func vmHWM(pid int) float64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.Fields(v)[0], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func report(b *testing.B, r simReport) {
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(r.MsgsPerS, "msgs/s")
+	if r.Latency != nil {
+		b.ReportMetric(r.Latency.P50, "p50_ms")
+		b.ReportMetric(r.Latency.P99, "p99_ms")
+	}
+}
+
+func startMosquitto(b *testing.B) string {
+	bin, err := exec.LookPath("mosquitto")
+	if err != nil {
+		bin = "/usr/sbin/mosquitto"
+	}
+	addr := freePortB(b)
+	_, port, _ := net.SplitHostPort(addr)
+	conf := filepath.Join(b.TempDir(), "m.conf")
+	os.WriteFile(conf, []byte("listener "+port+" 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 0\nmax_connections -1\n"), 0o600)
+	m := exec.Command(bin, "-c", conf)
+	if err := m.Start(); err != nil {
+		b.Skipf("mosquitto: %v", err)
+	}
+	b.Cleanup(func() { m.Process.Kill(); m.Wait() })
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr
+		}
+		if i > 1000 {
+			b.Fatal("mosquitto did not start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func freePortB(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func BenchmarkMQTT(b *testing.B) {
+	dur := 10 * time.Second
+	if v := os.Getenv("TRIBUTARY_MQTT_BENCH"); v != "" {
+		dur, _ = time.ParseDuration(v)
+	}
+	for _, tc := range []struct {
+		name         string
+		devices, qos int
+	}{{"embedded/qos1/devices=1", 1, 1}, {"embedded/qos1/devices=100", 100, 1}, {"embedded/qos1/devices=1000", 1000, 1}, {"embedded/qos0/devices=100", 100, 0}} {
+		b.Run(tc.name, func(b *testing.B) {
+			c := startChildB(b, b.TempDir())
+			r := runSim(b, "tcp://"+c.mqtt, tc.devices, tc.qos, dur)
+			report(b, r)
+			b.ReportMetric(vmHWM(c.cmd.Process.Pid), "gw_rss_MiB")
+			c.cmd.Process.Signal(syscall.SIGTERM)
+			<-c.done
+		})
+	}
+	b.Run("mosquitto-alone/qos1/devices=100", func(b *testing.B) {
+		report(b, runSim(b, "tcp://"+startMosquitto(b), 100, 1, dur))
+	})
+	b.Run("bridge/qos1/devices=100", func(b *testing.B) {
+		mosq := startMosquitto(b)
+		dir := b.TempDir()
+		cfg := filepath.Join(dir, "gw.yaml")
+		os.WriteFile(cfg, []byte(fmt.Sprintf("mqtt:\n  listen: \"\"\n  bridge:\n    url: tcp://%s\n    client_id: bench\n    topics: [\"devices/#\"]\n", mosq)), 0o600)
+		c := startChildB(b, filepath.Join(dir, "data"), "-c", cfg)
+		start := records(c.base, "telemetry")
+		t0 := time.Now()
+		r := runSim(b, "tcp://"+mosq, 100, 1, dur)
+		// the gateway's rate: records stored while the devices ran and
+		// until it caught up
+		for i := 0; records(c.base, "telemetry")-start < r.Acked && i < 3000; i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		stored := records(c.base, "telemetry") - start
+		report(b, r)
+		b.ReportMetric(float64(stored)/time.Since(t0).Seconds(), "stored/s")
+		b.ReportMetric(vmHWM(c.cmd.Process.Pid), "gw_rss_MiB")
+		c.cmd.Process.Signal(syscall.SIGTERM)
+		<-c.done
+	})
+}
