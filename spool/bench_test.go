@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -315,6 +316,9 @@ func fillStream(b *testing.B, s *Spool, stream string, n int) {
 // (fsync mode) while a reader tails every shard, and reports peak RSS.
 // Run alone: go test -run '^$' -bench SustainRSS -benchtime 1x ./spool/
 func BenchmarkSustainRSS(b *testing.B) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(64 << 20) // as the gateway's default memory_limit
+	}
 	dur := 20 * time.Second
 	if v := os.Getenv("TRIBUTARY_SUSTAIN"); v != "" {
 		dur, _ = time.ParseDuration(v)

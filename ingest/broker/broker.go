@@ -126,8 +126,8 @@ func (b *Broker) Start() error {
 		b.addrs[id] = ln.Addr().String()
 		var l listeners.Listener
 		if ws {
-			ln.Close() // mochi's websocket listener binds itself
-			l = listeners.NewWebsocket(listeners.Config{ID: id, Address: addr, TLSConfig: tlsConf})
+			ln.Close() // mochi's websocket listener binds itself: give it the port we found
+			l = listeners.NewWebsocket(listeners.Config{ID: id, Address: b.addrs[id], TLSConfig: tlsConf})
 		} else {
 			l = listeners.NewNet(id, ln)
 		}
@@ -151,6 +151,9 @@ func (b *Broker) Start() error {
 
 // Addr returns the bound TCP address.
 func (b *Broker) Addr() string { return b.addrs["tcp"] }
+
+// ListenerAddr returns the bound address of a listener: "tcp", "tls" or "ws".
+func (b *Broker) ListenerAddr(id string) string { return b.addrs[id] }
 
 // Server is the mochi server, for in-process publishing (analytics alerts).
 func (b *Broker) Server() *mqtt.Server { return b.server }

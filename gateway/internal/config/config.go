@@ -32,6 +32,11 @@ type Config struct {
 	HTTP HTTP `yaml:"http"`
 	// Log configures logging.
 	Log Log `yaml:"log"`
+	// MemoryLimit is the Go runtime's soft memory limit (debug.SetMemoryLimit):
+	// the garbage collector works harder as the heap nears it, instead of
+	// letting it grow to twice what is live. 0 leaves the runtime's default;
+	// the GOMEMLIMIT environment variable, when set, wins.
+	MemoryLimit ByteSize `yaml:"memory_limit"`
 	// Spool configures the on-disk record store.
 	Spool Spool `yaml:"spool"`
 	// Streams are created at start-up if missing; the retention and size
@@ -61,12 +66,13 @@ type Log struct {
 // new Config that the caller may modify. Default().Validate() == nil.
 func Default() *Config {
 	return &Config{
-		DataDir: "./data",
-		HTTP:    HTTP{Addr: "127.0.0.1:4567"},
-		Log:     Log{Level: "info", Format: "text"},
-		Spool:   defaultSpool(),
-		Streams: []Stream{defaultStream("telemetry")},
-		MQTT:    defaultMQTT(),
+		DataDir:     "./data",
+		HTTP:        HTTP{Addr: "127.0.0.1:4567"},
+		Log:         Log{Level: "info", Format: "text"},
+		MemoryLimit: 64 * MiB,
+		Spool:       defaultSpool(),
+		Streams:     []Stream{defaultStream("telemetry")},
+		MQTT:        defaultMQTT(),
 	}
 }
 

@@ -49,6 +49,9 @@ func (c *Config) validate() Errors {
 	v.check("http.addr", checkAddr(c.HTTP.Addr))
 	v.check("log.level", checkOneOf(c.Log.Level, logLevels))
 	v.check("log.format", checkOneOf(c.Log.Format, logFormats))
+	if c.MemoryLimit != 0 {
+		v.check("memory_limit", checkByteRange(c.MemoryLimit, 16*MiB, -1))
+	}
 	c.Spool.validate(&v)
 	names := map[string]int{}
 	for i, s := range c.Streams {

@@ -16,7 +16,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -67,6 +69,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 // Start opens the spool, ensures the configured streams exist and starts
 // serving HTTP. It returns once requests can be served.
 func (g *Gateway) Start(ctx context.Context) error {
+	if g.cfg.MemoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(g.cfg.MemoryLimit))
+	}
 	opts, err := spoolOptions(g.cfg, g.log)
 	if err != nil {
 		return err
