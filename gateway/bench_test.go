@@ -15,9 +15,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -80,41 +79,6 @@ func report(b *testing.B, r simReport) {
 	}
 }
 
-func startMosquitto(b *testing.B) string {
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		bin = "/usr/sbin/mosquitto"
-	}
-	addr := freePortB(b)
-	_, port, _ := net.SplitHostPort(addr)
-	conf := filepath.Join(b.TempDir(), "m.conf")
-	os.WriteFile(conf, []byte("listener "+port+" 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 0\nmax_connections -1\n"), 0o600)
-	m := exec.Command(bin, "-c", conf)
-	if err := m.Start(); err != nil {
-		b.Skipf("mosquitto: %v", err)
-	}
-	b.Cleanup(func() { m.Process.Kill(); m.Wait() })
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return addr
-		}
-		if i > 1000 {
-			b.Fatal("mosquitto did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func freePortB(b *testing.B) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func BenchmarkMQTT(b *testing.B) {
 	dur := 10 * time.Second
 	if v := os.Getenv("TRIBUTARY_MQTT_BENCH"); v != "" {
@@ -134,10 +98,10 @@ func BenchmarkMQTT(b *testing.B) {
 		})
 	}
 	b.Run("mosquitto-alone/qos1/devices=100", func(b *testing.B) {
-		report(b, runSim(b, "tcp://"+startMosquitto(b), 100, 1, dur))
+		report(b, runSim(b, mqtttest.StartMosquitto(b).URL(), 100, 1, dur))
 	})
 	b.Run("bridge/qos1/devices=100", func(b *testing.B) {
-		mosq := startMosquitto(b)
+		mosq := mqtttest.StartMosquitto(b).Addr
 		dir := b.TempDir()
 		cfg := filepath.Join(dir, "gw.yaml")
 		os.WriteFile(cfg, []byte(fmt.Sprintf("mqtt:\n  listen: \"\"\n  bridge:\n    url: tcp://%s\n    client_id: bench\n    topics: [\"devices/#\"]\n", mosq)), 0o600)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tributary-edge/tributary/gateway/internal/api"
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 )
 
 // sim runs firmware-sim (under the test's emulator, if any).
@@ -119,33 +120,8 @@ func TestKill9FirmwareSimEmbedded(t *testing.T) {
 // session there. Every message mosquitto acknowledged ends up stored,
 // although the gateway is killed while bridging.
 func TestKill9FirmwareSimBridge(t *testing.T) {
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		if _, err2 := os.Stat("/usr/sbin/mosquitto"); err2 != nil {
-			t.Skip("mosquitto is not installed (apt-get install mosquitto)")
-		}
-		bin = "/usr/sbin/mosquitto"
-	}
+	mosq := mqtttest.StartMosquitto(t).Addr
 	dir := t.TempDir()
-	mosq := freePort(t)
-	_, port, _ := net.SplitHostPort(mosq)
-	conf := filepath.Join(dir, "mosquitto.conf")
-	os.WriteFile(conf, []byte("listener "+port+" 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nmax_inflight_messages 0\n"), 0o600)
-	m := exec.Command(bin, "-c", conf)
-	if err := m.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { m.Process.Kill(); m.Wait() }()
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", mosq); err == nil {
-			c.Close()
-			break
-		}
-		if i > 1000 {
-			t.Fatal("mosquitto did not start")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 	cfg := filepath.Join(dir, "gateway.yaml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`mqtt:
   listen: ""

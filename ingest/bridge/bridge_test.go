@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tributary-edge/tributary/ingest/internal/mqtttest"
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/ingest/route"
 	"github.com/tributary-edge/tributary/spool"
 )

@@ -15,7 +15,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/tributary-edge/tributary/ingest/internal/mqtttest"
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/ingest/route"
 	"github.com/tributary-edge/tributary/spool"
 )
