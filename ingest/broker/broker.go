@@ -97,7 +97,7 @@ func (b *Broker) Start() error {
 	b.server = mqtt.New(&mqtt.Options{
 		InlineClient: true,
 		Capabilities: caps,
-		Logger:       b.log.With("component", "mochi"),
+		Logger:       slog.New(quieter{b.log.Handler(), slog.LevelWarn}).With("component", "mochi"),
 	})
 	users := map[string]User{}
 	for _, u := range b.opts.Users {
