@@ -95,7 +95,7 @@ func (j *Job) Finish() (Verdict, error) {
 	case err == nil:
 		s.Counts.Stored.Add(1)
 		return Stored, nil
-	case errors.Is(err, spool.ErrStreamNotFound), errors.Is(err, spool.ErrRecordTooLarge), errors.Is(err, spool.ErrInvalidArgument):
+	case DeadLetterable(err):
 		return s.DeadLetter(ctx, msg, "route "+strconv.Itoa(res.Rule)+": "+err.Error())
 	case errors.Is(err, spool.ErrStreamFull), errors.Is(err, spool.ErrDiskFull):
 		s.Counts.Refused.Add(1)
@@ -104,6 +104,13 @@ func (j *Job) Finish() (Verdict, error) {
 		s.Counts.Refused.Add(1)
 		return Failed, err
 	}
+}
+
+// DeadLetterable reports whether an append error means the message can
+// never be stored as asked (so it belongs in the dead-letter stream), as
+// opposed to "not now" (a full stream or disk).
+func DeadLetterable(err error) bool {
+	return errors.Is(err, spool.ErrStreamNotFound) || errors.Is(err, spool.ErrRecordTooLarge) || errors.Is(err, spool.ErrInvalidArgument)
 }
 
 // DeadLetter stores the message in the dead-letter stream with the reason.

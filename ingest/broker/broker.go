@@ -1,7 +1,9 @@
 package broker
 
 import (
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -92,7 +94,10 @@ func New(opts Options, app ingest.Appender) (*Broker, error) {
 func (b *Broker) Start() error {
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = b.opts.MaxPacketSize
-	caps.ReceiveMaximum = uint16(max(b.opts.MaxInflight, 1))
+	// Re-injection takes one unit of the client's receive quota for a
+	// moment; with a maximum of 1 the client's next publish would find it
+	// at 0 and be disconnected.
+	caps.ReceiveMaximum = uint16(max(b.opts.MaxInflight, 2))
 	caps.MaximumClientWritesPending = 4096
 	b.server = mqtt.New(&mqtt.Options{
 		InlineClient: true,
@@ -106,7 +111,11 @@ func (b *Broker) Start() error {
 	if err := b.server.AddHook(&authHook{anonymous: b.opts.AllowAnonymous, users: users}, nil); err != nil {
 		return err
 	}
-	b.hook = &ingestHook{b: b, pipelines: map[*mqtt.Client]*pipeline{}, ready: map[readyKey]error{}}
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		return err
+	}
+	b.hook = &ingestHook{b: b, pipelines: map[*mqtt.Client]*pipeline{}, nonce: hex.EncodeToString(nonce)}
 	if err := b.server.AddHook(b.hook, nil); err != nil {
 		return err
 	}
@@ -166,8 +175,12 @@ func (b *Broker) Close() error {
 		return nil
 	}
 	err := b.server.Close()
-	b.hook.closeAll()
-	b.qos0.close()
+	if b.hook != nil {
+		b.hook.closeAll()
+	}
+	if b.qos0 != nil {
+		b.qos0.close()
+	}
 	return err
 }
 

@@ -268,6 +268,10 @@ func TestStreamFullQuotaExceeded(t *testing.T) {
 	if !strings.Contains(out, "received PUBACK") || !strings.Contains(out, "RC:151") {
 		t.Errorf("MQTT 5 PUBACK reason for a full stream: want RC:151 (0x97)\n%s", out)
 	}
+	out = mosquittoPub(t, e.b.Addr(), "-V", "5", "-q", "2", "-t", "a", "-m", strings.Repeat("y", 150), "-i", "v5qos2")
+	if !strings.Contains(out, "received PUBREC") || !strings.Contains(out, "Quota exceeded") {
+		t.Errorf("MQTT 5 QoS 2 refusal: want PUBREC with reason 0x97 (quota exceeded)\n%s", out)
+	}
 	tok := c.Publish("a", 1, false, strings.Repeat("z", 150))
 	if tok.WaitTimeout(500 * time.Millisecond) {
 		t.Errorf("MQTT 3.1.1 publish to a full stream was acknowledged: %v", tok.Error())
@@ -357,5 +361,27 @@ func TestHostileClients(t *testing.T) {
 	}
 	if strings.Join(ok, ",") != "before,after" {
 		t.Errorf("good client's messages: %v", ok)
+	}
+}
+
+// QoS 2 runs its whole flow (PUBREC, PUBREL, PUBCOMP) and the message is
+// stored once; MQTT 5 clients see the same.
+func TestQoS2(t *testing.T) {
+	e := start(t, nil)
+	c := mqtttest.Connect(t, e.b.Addr(), "q2", true)
+	for i := range 20 {
+		publish(t, c, "q2/t", 2, fmt.Sprint(i))
+	}
+	out := mosquittoPub(t, e.b.Addr(), "-V", "5", "-q", "2", "-t", "q2/v5", "-m", "five", "-D", "publish", "user-property", "k", "v")
+	if !strings.Contains(out, "received PUBCOMP") {
+		t.Errorf("MQTT 5 QoS 2 flow incomplete:\n%s", out)
+	}
+	var got []string
+	for _, r := range records(t, e.sp, "telemetry") {
+		got = append(got, r.PartitionKey+"="+string(r.Data))
+	}
+	all := strings.Join(got, ",")
+	if len(got) != 21 || !strings.Contains(all, "q2/t=0") || !strings.Contains(all, "q2/t=19") || !strings.Contains(all, "q2/v5=five") {
+		t.Errorf("stored %v, want 20 q2/t messages and q2/v5 once", got)
 	}
 }

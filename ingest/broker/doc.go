@@ -28,12 +28,18 @@
 // the acknowledgement when OnPublish returns. Blocking there until the
 // record is durable would hold every client to one message per fsync. So
 // OnPublish hands the message to the client's pipeline and tells mochi to
-// drop it (ErrRejectPacket); the pipeline stores up to max_inflight messages
-// of that client concurrently (the spool's group commit shares one fsync
-// among them and among all clients) and, in the order they arrived,
-// re-injects each stored message into mochi (Server.InjectPacket), which
-// now lets it through: mochi acknowledges it, retains it and delivers it to
-// subscribers exactly as before. A client whose window is full is not read
-// until a slot frees: the broker reads it no faster than the spool accepts,
-// and other clients are not affected.
+// drop it (ErrRejectPacket); the pipeline starts its append right away, on
+// the client's read goroutine, so the client's messages reach the spool in
+// the order they arrived, and keeps up to max_inflight of them in flight
+// (the spool's group commit shares one fsync among them and among all
+// clients). In arrival order, it re-injects each stored message into mochi
+// (Server.InjectPacket) carrying a user property with a random per-broker
+// nonce, which OnPublish recognises and strips: mochi now acknowledges it,
+// retains it and delivers it to subscribers exactly as before. Topic
+// aliases are cleared on re-injection (the topic is already resolved). A
+// refusal is written directly: PUBACK for QoS 1, PUBREC for QoS 2, with the
+// reason code. A retransmission (DUP) of a message still being stored is
+// not stored again; the original's acknowledgement answers it. A client
+// whose window is full is not read until a slot frees: the broker reads it
+// no faster than the spool accepts, and other clients are not affected.
 package broker

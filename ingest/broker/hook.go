@@ -20,16 +20,14 @@ type ingestHook struct {
 
 	mu        sync.Mutex
 	pipelines map[*mqtt.Client]*pipeline
-	// ready holds messages the pipeline has finished with, keyed by client
-	// and packet id, until mochi sees them again through InjectPacket:
-	// nil lets them through, a packets.Code answers with that reason.
-	ready map[readyKey]error
+	// nonce marks our re-injections: a stored message goes back to mochi
+	// with a user property holding it, which OnPublish strips. It is
+	// random per broker, so no client can forge it.
+	nonce string
 }
 
-type readyKey struct {
-	cl *mqtt.Client
-	id uint16
-}
+// storedProp is the user property that marks a re-injected message.
+const storedProp = "x-tributary-stored"
 
 func (h *ingestHook) ID() string { return "tributary-ingest" }
 
@@ -42,17 +40,9 @@ func (h *ingestHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Pack
 	if cl.Net.Inline {
 		return pk, nil // our own publishes (alerts): already in a stream
 	}
-	if pk.FixedHeader.Qos > 0 {
-		k := readyKey{cl, pk.PacketID}
-		h.mu.Lock()
-		verdict, seen := h.ready[k]
-		if seen {
-			delete(h.ready, k)
-		}
-		h.mu.Unlock()
-		if seen {
-			return pk, verdict // second pass: stored (nil) or refused (a code)
-		}
+	if u := pk.Properties.User; len(u) > 0 && u[len(u)-1].Key == storedProp && u[len(u)-1].Val == h.nonce {
+		pk.Properties.User = u[:len(u)-1] // second pass: stored; let mochi ack and deliver it
+		return pk, nil
 	}
 	msg := route.Message{
 		Topic:    pk.TopicName,
@@ -75,6 +65,8 @@ func (h *ingestHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Pack
 	if p == nil {
 		return pk, packets.ErrRejectPacket // disconnecting
 	}
+	// A retransmission (DUP) of a message still being stored is not stored
+	// again: the original's acknowledgement answers both.
 	p.submit(pk, msg, res)             // blocks while the client's window is full
 	return pk, packets.ErrRejectPacket // acknowledged later, by the pipeline
 }

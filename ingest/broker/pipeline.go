@@ -22,6 +22,9 @@ type pipeline struct {
 	stop  chan struct{}
 	once  sync.Once
 	done  chan struct{}
+
+	mu      sync.Mutex
+	pending map[uint16]bool // packet ids taken and not yet released
 }
 
 type pending struct {
@@ -31,12 +34,13 @@ type pending struct {
 
 func newPipeline(h *ingestHook, cl *mqtt.Client, window int) *pipeline {
 	p := &pipeline{
-		h:     h,
-		cl:    cl,
-		v5:    cl.Properties.ProtocolVersion == 5,
-		queue: make(chan *pending, window),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
+		h:       h,
+		cl:      cl,
+		v5:      cl.Properties.ProtocolVersion == 5,
+		queue:   make(chan *pending, window),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		pending: map[uint16]bool{},
 	}
 	go p.run()
 	return p
@@ -47,6 +51,13 @@ func newPipeline(h *ingestHook, cl *mqtt.Client, window int) *pipeline {
 // pipeline is closing (the message stays unacknowledged; the client
 // resends it).
 func (p *pipeline) submit(pk packets.Packet, msg route.Message, res route.Result) bool {
+	p.mu.Lock()
+	dup := p.pending[pk.PacketID]
+	p.pending[pk.PacketID] = true
+	p.mu.Unlock()
+	if dup {
+		return true // a retransmission of a message being stored
+	}
 	// Start the append here, on the client's read goroutine, so the
 	// client's messages reach the spool in the order they arrived. The
 	// window bounds how many are started and not yet acknowledged.
@@ -84,17 +95,30 @@ func (p *pipeline) run() {
 }
 
 func (p *pipeline) release(it *pending) {
+	defer func() {
+		p.mu.Lock()
+		delete(p.pending, it.pk.PacketID)
+		p.mu.Unlock()
+	}()
 	verdict := p.h.verdict(it.job, p.v5)
-	if errors.Is(verdict, errNoAck) || p.cl.Closed() {
-		return // no PUBACK: the client resends (on its next connection)
+	switch {
+	case errors.Is(verdict, errNoAck) || p.cl.Closed():
+		return // no acknowledgement: the client resends (on its next connection)
+	case verdict != nil:
+		// refused (MQTT 5): answer in the packet type the QoS calls for,
+		// PUBACK for QoS 1, PUBREC for QoS 2 (which ends that flow)
+		code := verdict.(packets.Code)
+		ack := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: it.pk.PacketID, ReasonCode: code.Code}
+		if it.pk.FixedHeader.Qos == 2 {
+			ack.FixedHeader.Type = packets.Pubrec
+		}
+		p.cl.WritePacket(ack)
+		return
 	}
-	k := readyKey{p.cl, it.pk.PacketID}
-	p.h.mu.Lock()
-	p.h.ready[k] = verdict
-	p.h.mu.Unlock()
-	if err := p.h.b.server.InjectPacket(p.cl, it.pk); err != nil {
-		p.h.mu.Lock()
-		delete(p.h.ready, k)
-		p.h.mu.Unlock()
-	}
+	pk := it.pk
+	// the topic is resolved: re-applying an alias would rebind it to the
+	// topic it had when the message arrived
+	pk.Properties.TopicAlias, pk.Properties.TopicAliasFlag = 0, false
+	pk.Properties.User = append(append([]packets.UserProperty(nil), pk.Properties.User...), packets.UserProperty{Key: storedProp, Val: p.h.nonce})
+	p.h.b.server.InjectPacket(p.cl, pk)
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tributary-edge/tributary/ingest"
 	"github.com/tributary-edge/tributary/ingest/route"
 	"github.com/tributary-edge/tributary/spool"
 )
@@ -72,6 +73,15 @@ func (q *qos0Queue) run() {
 	}
 }
 
+// deadLetter stores a QoS 0 message that cannot be stored as asked in the
+// dead-letter stream, as the QoS 1 path does; if even that fails it is
+// counted as dropped.
+func (q *qos0Queue) deadLetter(it qos0Item, reason string) {
+	if v, _ := q.b.storer.DeadLetter(context.Background(), it.msg, reason); !v.Acked() {
+		q.b.droppedQoS0.Add(1)
+	}
+}
+
 // storeBatch appends first and whatever else is queued, per stream.
 func (q *qos0Queue) storeBatch(first qos0Item) {
 	byStream := map[string][]spool.Record{}
@@ -85,27 +95,37 @@ func (q *qos0Queue) storeBatch(first qos0Item) {
 		}
 		break
 	}
+	byStreamItems := map[string][]qos0Item{}
 	for _, it := range items {
 		if it.res.Reject != "" {
-			if v, _ := q.b.storer.DeadLetter(context.Background(), it.msg, it.res.Reject); !v.Acked() {
-				q.b.droppedQoS0.Add(1)
-			}
+			q.deadLetter(it, it.res.Reject)
 			continue
 		}
 		byStream[it.res.Stream] = append(byStream[it.res.Stream], spool.Record{PartitionKey: it.res.PartitionKey, Data: it.res.Data})
+		byStreamItems[it.res.Stream] = append(byStreamItems[it.res.Stream], it)
 	}
 	for stream, recs := range byStream {
+		its := byStreamItems[stream]
 		res, err := q.b.storer.App.Append(context.Background(), stream, recs)
 		if err != nil {
+			if ingest.DeadLetterable(err) {
+				for _, it := range its {
+					q.deadLetter(it, err.Error())
+				}
+				continue
+			}
 			q.b.droppedQoS0.Add(int64(len(recs)))
 			q.b.log.Warn("QoS 0 messages not stored", "stream", stream, "records", len(recs), "err", err)
 			continue
 		}
-		for _, r := range res {
-			if r.Err != nil {
-				q.b.droppedQoS0.Add(1)
-			} else {
+		for i, r := range res {
+			switch {
+			case r.Err == nil:
 				q.b.counts.Stored.Add(1)
+			case ingest.DeadLetterable(r.Err):
+				q.deadLetter(its[i], r.Err.Error())
+			default:
+				q.b.droppedQoS0.Add(1)
 			}
 		}
 	}
