@@ -172,17 +172,17 @@ func (b *Bridge) onConnect(c paho.Client) {
 // window blocks paho, which stops reading from the broker.
 func (b *Bridge) onMessage(_ paho.Client, m paho.Message) {
 	msg := route.Message{Topic: m.Topic(), ClientID: b.opts.ClientID, QoS: m.Qos(), Retain: m.Retained(), Payload: m.Payload(), Received: time.Now()}
-	res, ok := b.opts.Routes.Route(msg)
-	if !ok {
+	it := &item{msg: m, rmsg: msg}
+	if res, ok := b.opts.Routes.Route(msg); ok {
+		// started here, on paho's router goroutine, so messages reach the
+		// spool in the order the broker delivered them
+		it.res, it.job = res, b.storer.Start(b.ctx, msg, res)
+	} else {
 		b.mu.Lock()
 		b.unrouted++
 		b.mu.Unlock()
-		m.Ack()
-		return
+		// not stored, but acknowledged in its turn (acks go out in order)
 	}
-	// started here, on paho's router goroutine, so messages reach the
-	// spool in the order the broker delivered them
-	it := &item{msg: m, rmsg: msg, res: res, job: b.storer.Start(b.ctx, msg, res)}
 	select {
 	case b.queue <- it:
 	case <-b.ctx.Done():
@@ -216,6 +216,10 @@ func (b *Bridge) run() {
 // message can land after later messages of its key that were stored before
 // the stream filled up.)
 func (b *Bridge) release(it *item) {
+	if it.job == nil {
+		it.msg.Ack() // unrouted
+		return
+	}
 	v, err := it.job.Finish()
 	backoff := 100 * time.Millisecond
 	for !v.Acked() {
