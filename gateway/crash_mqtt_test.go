@@ -102,40 +102,19 @@ func TestKill9UnderMQTTLoad(t *testing.T) {
 // device's payloads appear in increasing order within its shard.
 func verifyMQTT(t *testing.T, dir string, acked map[string]bool) {
 	t.Helper()
-	sp, err := spool.Open(spool.Options{Dir: dir, MinFreeDisk: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sp.Close()
-	info, err := sp.DescribeStream("telemetry")
-	if err != nil {
-		t.Fatal(err)
-	}
 	stored := map[string]bool{}
-	for _, sh := range info.Shards {
-		cur, _ := sp.Seek("telemetry", sh.ID, spool.StartPosition{Type: spool.TrimHorizon})
-		last := map[string]int{}
-		for {
-			res, err := sp.Read(cur, spool.ReadLimits{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range res.Records {
-				d := string(r.Data)
-				i := strings.LastIndexByte(d, '-')
-				n, _ := strconv.Atoi(d[i+1:])
-				if prev, ok := last[d[:i]]; ok && n < prev {
-					t.Fatalf("%s: %s stored after number %d (order per device)", sh.ID, d, prev)
-				}
-				last[d[:i]] = n
-				stored[d] = true
-			}
-			if len(res.Records) == 0 {
-				break
-			}
-			cur = res.Next
+	last := map[string]int{} // shard/device -> number
+	eachRecord(t, dir, func(shard string, r spool.StoredRecord) {
+		d := string(r.Data)
+		i := strings.LastIndexByte(d, '-')
+		n, _ := strconv.Atoi(d[i+1:])
+		k := shard + "/" + d[:i]
+		if prev, ok := last[k]; ok && n < prev {
+			t.Fatalf("%s: %s stored after number %d (order per device)", shard, d, prev)
 		}
-	}
+		last[k] = n
+		stored[d] = true
+	})
 	missing := 0
 	for d := range acked {
 		if !stored[d] {

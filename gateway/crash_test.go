@@ -201,10 +201,9 @@ func TestKill9UnderLoad(t *testing.T) {
 	verifySpool(t, filepath.Join(dataDir, "spool"), all)
 }
 
-// verifySpool opens the spool with the Go API and checks the acknowledged
-// records: present with their data, each shard in strictly increasing
-// sequence order, and per partition key in the order it was sent.
-func verifySpool(t *testing.T, dir string, all []acked) {
+// eachRecord opens the spool in dir with the Go API and calls fn for every
+// record of the telemetry stream, shard by shard, in sequence order.
+func eachRecord(t *testing.T, dir string, fn func(shard string, r spool.StoredRecord)) {
 	t.Helper()
 	sp, err := spool.Open(spool.Options{Dir: dir, MinFreeDisk: -1})
 	if err != nil {
@@ -215,32 +214,18 @@ func verifySpool(t *testing.T, dir string, all []acked) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored := map[string]string{} // shard/seq -> data
 	for _, sh := range info.Shards {
 		cur, err := sp.Seek("telemetry", sh.ID, spool.StartPosition{Type: spool.TrimHorizon})
 		if err != nil {
 			t.Fatal(err)
 		}
-		lastSeq := ""
-		lastN := map[string]int{}
 		for {
 			res, err := sp.Read(cur, spool.ReadLimits{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, r := range res.Records {
-				seq := r.SequenceNumber()
-				if seq <= lastSeq {
-					t.Fatalf("%s: sequence %s after %s", sh.ID, seq, lastSeq)
-				}
-				lastSeq = seq
-				key, num, _ := strings.Cut(string(r.Data), "-")
-				n, _ := strconv.Atoi(num)
-				if prev, ok := lastN[key]; ok && n <= prev {
-					t.Fatalf("%s: key %s out of order: %d after %d", sh.ID, key, n, prev)
-				}
-				lastN[key] = n
-				stored[sh.ID+"/"+seq] = string(r.Data)
+				fn(sh.ID, r)
 			}
 			if len(res.Records) == 0 {
 				break
@@ -248,6 +233,30 @@ func verifySpool(t *testing.T, dir string, all []acked) {
 			cur = res.Next
 		}
 	}
+}
+
+// verifySpool checks the acknowledged records: present with their data,
+// each shard in strictly increasing sequence order, and per partition key
+// in the order it was sent.
+func verifySpool(t *testing.T, dir string, all []acked) {
+	t.Helper()
+	stored := map[string]string{} // shard/seq -> data
+	lastSeq := map[string]string{}
+	lastN := map[string]int{} // shard/key -> number
+	eachRecord(t, dir, func(shard string, r spool.StoredRecord) {
+		seq := r.SequenceNumber()
+		if seq <= lastSeq[shard] {
+			t.Fatalf("%s: sequence %s after %s", shard, seq, lastSeq[shard])
+		}
+		lastSeq[shard] = seq
+		key, num, _ := strings.Cut(string(r.Data), "-")
+		n, _ := strconv.Atoi(num)
+		if prev, ok := lastN[shard+"/"+key]; ok && n <= prev {
+			t.Fatalf("%s: key %s out of order: %d after %d", shard, key, n, prev)
+		}
+		lastN[shard+"/"+key] = n
+		stored[shard+"/"+seq] = string(r.Data)
+	})
 	missing := 0
 	seen := map[string]bool{}
 	for _, a := range all {
