@@ -64,13 +64,7 @@ func stored(t *testing.T, sp *spool.Spool) map[string][]string {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	mqtttest.Eventually(t, time.Minute, what, cond)
 }
 
 // The bridge stores what mosquitto delivers and acknowledges it only then;

@@ -145,19 +145,15 @@ func TestQoS1AckedMeansStored(t *testing.T) {
 		next[r.PartitionKey]++
 	}
 	// subscribers: every message, in order per topic (wait until delivered)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	mqtttest.Eventually(t, 10*time.Second, "the subscriber to get every message", func() bool {
 		mu.Lock()
+		defer mu.Unlock()
 		n := 0
 		for _, v := range got {
 			n += len(v)
 		}
-		mu.Unlock()
-		if n >= devices*perDevice || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return n >= devices*perDevice
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	for d := range devices {
@@ -201,10 +197,7 @@ func TestRetainedAndQoS0(t *testing.T) {
 		publish(t, pub, "qos0/x", 0, fmt.Sprint(i))
 	}
 	// QoS 0 is asynchronous: wait for the queue to drain into the spool
-	deadline := time.Now().Add(10 * time.Second)
-	for e.b.Stats().Stored < 51 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	mqtttest.Eventually(t, 10*time.Second, "the QoS 0 queue to drain", func() bool { return e.b.Stats().Stored >= 51 })
 	if n := len(records(t, e.sp, "telemetry")); n != 51 {
 		t.Errorf("stored %d records (1 retained QoS 1 + 50 QoS 0), want 51", n)
 	}

@@ -14,6 +14,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/spool"
 )
 
@@ -93,19 +94,12 @@ func TestQoS0DropsCounted(t *testing.T) {
 		c.Publish("q0", 0, false, "x")
 	}
 	publish(t, c, "q1", 1, "kept")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	mqtttest.Eventually(t, 10*time.Second, "every QoS 0 message to be stored or counted as dropped", func() bool {
 		s := e.b.Stats()
-		if s.DroppedQoS0+s.Stored >= 2001 || time.Now().After(deadline) {
-			if s.DroppedQoS0 == 0 {
-				t.Errorf("no QoS 0 drops counted with a queue of 1: %+v", s)
-			}
-			if s.DroppedQoS0+s.Stored != 2001 {
-				t.Errorf("QoS 0 messages unaccounted for: %+v", s)
-			}
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+		return s.DroppedQoS0+s.Stored >= 2001
+	})
+	if s := e.b.Stats(); s.DroppedQoS0 == 0 || s.DroppedQoS0+s.Stored != 2001 {
+		t.Errorf("with a queue of 1, QoS 0 drops must be counted and every message accounted for: %+v", s)
 	}
 	found := false
 	for _, r := range records(t, e.sp, "telemetry") {

@@ -80,18 +80,13 @@ func FreePort(t testing.TB) int {
 // WaitListening polls until addr accepts TCP connections (30 s at most).
 func WaitListening(t testing.TB, addr string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	Eventually(t, 30*time.Second, addr+" to accept connections", func() bool {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.Close()
-			return
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not start listening: %v", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil
+	})
 }
 
 // Connect returns a connected paho client (MQTT 3.1.1).

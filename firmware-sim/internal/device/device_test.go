@@ -2,6 +2,8 @@ package device
 
 import (
 	"context"
+	"fmt"
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"sync"
 	"testing"
 	"time"
@@ -110,15 +112,12 @@ func TestBenchmarkModeKeepsOneInFlight(t *testing.T) {
 	f := fakeFleet(t, c, conn)
 	done := make(chan FleetResult)
 	go func() { done <- f.Run(context.Background()) }()
-	for acked := 0; acked < 20; {
-		if n := len(conn.publications()); n > acked {
-			if n != acked+1 {
-				t.Fatalf("%d publishes with %d acked: more than one in flight", n, acked)
-			}
-			conn.ackAll()
-			acked++
+	for acked := 0; acked < 20; acked++ {
+		mqtttest.Eventually(t, 10*time.Second, fmt.Sprintf("publish %d", acked+1), func() bool { return len(conn.publications()) > acked })
+		if n := len(conn.publications()); n != acked+1 {
+			t.Fatalf("%d publishes with %d acked: more than one in flight", n, acked)
 		}
-		time.Sleep(time.Millisecond)
+		conn.ackAll()
 	}
 	res := <-done
 	if conn.maxUnack != 1 || res.Counters.Acked != 20 || res.Devices[0].AckedSeqs.String() != "1-20" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"testing"
 	"time"
 
@@ -114,18 +115,12 @@ func missingAcked(res FleetResult, d delivered) string {
 // arrived (at most 5s) and returns what arrived.
 func waitAckedDelivered(t *testing.T, rec *brokertest.Recorder, res FleetResult) delivered {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		d := collect(t, rec.Messages())
-		miss := missingAcked(res, d)
-		if miss == "" {
-			return d
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s was acked but the subscriber never got it", miss)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	var d delivered
+	mqtttest.Eventually(t, 5*time.Second, "the subscriber to get every acked message", func() bool {
+		d = collect(t, rec.Messages())
+		return missingAcked(res, d) == ""
+	})
+	return d
 }
 
 // checkAckedDelivered checks that every acked sequence number reached the
@@ -337,9 +332,9 @@ func TestBrokerDownAtStartThenUp(t *testing.T) {
 	}
 	done := make(chan FleetResult)
 	go func() { done <- runIt(t, context.Background(), f) }()
-	for f.Counters().Snapshot().Errors[stats.ErrConnect] < 6 { // every device failed twice: backing off
-		time.Sleep(10 * time.Millisecond)
-	}
+	mqtttest.Eventually(t, 30*time.Second, "every device to fail to connect twice", func() bool {
+		return f.Counters().Snapshot().Errors[stats.ErrConnect] >= 6 // backing off
+	})
 	b.Restart()
 	res := <-done
 	for _, dev := range res.Devices {
@@ -360,13 +355,9 @@ func TestBrokerKilledMidRun(t *testing.T) {
 	}
 	done := make(chan FleetResult)
 	go func() { done <- runIt(t, context.Background(), f) }()
-	for f.Counters().Acked.Load() < 30 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	mqtttest.Eventually(t, 30*time.Second, "30 acks", func() bool { return f.Counters().Acked.Load() >= 30 })
 	b.Stop() // SIGKILL
-	for f.Counters().Snapshot().Errors[stats.ErrConnect] < 3 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	mqtttest.Eventually(t, 30*time.Second, "3 connect errors", func() bool { return f.Counters().Snapshot().Errors[stats.ErrConnect] >= 3 })
 	killedAt := f.Counters().Acked.Load()
 	b.Restart()
 	res := <-done
@@ -396,9 +387,7 @@ func TestAckTimeoutWhenBrokerHangs(t *testing.T) {
 	}
 	done := make(chan FleetResult)
 	go func() { done <- runIt(t, context.Background(), f) }()
-	for f.Counters().Acked.Load() < 3 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	mqtttest.Eventually(t, 30*time.Second, "3 acks", func() bool { return f.Counters().Acked.Load() >= 3 })
 	p.Freeze()
 	res := <-done
 	p.Thaw()

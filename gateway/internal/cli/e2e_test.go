@@ -24,6 +24,7 @@ import (
 	"github.com/tributary-edge/tributary/gateway/internal/api"
 	"github.com/tributary-edge/tributary/gateway/internal/config"
 	"github.com/tributary-edge/tributary/gateway/internal/server"
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 )
 
 // End-to-end tests: the CLI against a real gateway on a random loopback
@@ -87,17 +88,10 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitFor polls cond every 10ms until it holds, failing the test after
-// 10 seconds.
+// waitFor polls cond until it holds, failing the test after 10 seconds.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	mqtttest.Eventually(t, 10*time.Second, what, cond)
 }
 
 var putLineRE = regexp.MustCompile(`^shardId-\d+ \d+$`)

@@ -1,0 +1,23 @@
+package mqtttest
+
+import (
+	"testing"
+	"time"
+)
+
+// Eventually polls cond every few milliseconds until it holds, and fails
+// the test, naming what it waited for, if it does not hold within timeout.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+	}
+}
