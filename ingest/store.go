@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strconv"
 	"sync/atomic"
 
@@ -46,7 +45,6 @@ type Counters struct {
 // Storer stores routed messages.
 type Storer struct {
 	App    Appender
-	Log    *slog.Logger
 	Counts *Counters
 }
 

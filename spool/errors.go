@@ -28,5 +28,3 @@ var (
 	// in a single transaction.
 	ErrTooLarge = errors.New("commit too large for one transaction")
 )
-
-func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -3,6 +3,7 @@ package spool
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -111,14 +112,12 @@ func (s *Spool) EnsureStream(cfg StreamConfig) (bool, error) {
 		if err == nil {
 			return true, nil
 		}
-		if !isExists(err) {
+		if !errors.Is(err, ErrStreamExists) {
 			return false, err
 		}
 	}
 	return false, s.UpdateStream(cfg.Name, StreamUpdate{Retention: &cfg.Retention, MaxBytes: &cfg.MaxBytes, WhenFull: &cfg.WhenFull})
 }
-
-func isExists(err error) bool { return err != nil && errorsIs(err, ErrStreamExists) }
 
 // StreamUpdate lists the settings to change; nil fields stay as they are.
 type StreamUpdate struct {

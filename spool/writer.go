@@ -184,7 +184,7 @@ func (s *Spool) commitAppends(group []*writeReq) {
 
 	var chunks []*pendingChunk
 	open := map[*shardState]*pendingChunk{}
-	pendingBytes := map[*streamState]int64{}
+	projected := map[*streamState]int64{} // capped streams: bytes held plus this group's
 	full := map[string]int{}
 	if s.w.failed != nil {
 		for _, r := range group {
@@ -228,8 +228,11 @@ func (s *Spool) commitAppends(group []*writeReq) {
 			if newChunk {
 				size += chunkHeaderMax
 			}
-			if st.meta.MaxBytes > 0 && st.meta.WhenFull == RejectNew && st.bytes()+pendingBytes[st]+size > st.meta.MaxBytes {
-				res.Err = fmt.Errorf("%w: stream %q holds %d of its %d bytes (policy reject_new)", ErrStreamFull, st.meta.Name, st.bytes()+pendingBytes[st], st.meta.MaxBytes)
+			if _, ok := projected[st]; !ok && st.meta.MaxBytes > 0 {
+				projected[st] = st.bytes() // what the stream holds; this group adds to it
+			}
+			if st.meta.MaxBytes > 0 && st.meta.WhenFull == RejectNew && projected[st]+size > st.meta.MaxBytes {
+				res.Err = fmt.Errorf("%w: stream %q holds %d of its %d bytes (policy reject_new)", ErrStreamFull, st.meta.Name, projected[st], st.meta.MaxBytes)
 				full[st.meta.Name]++
 				continue
 			}
@@ -247,7 +250,7 @@ func (s *Spool) commitAppends(group []*writeReq) {
 			pc.results = append(pc.results, res)
 			res.ShardID = ShardID(sh.meta.Index)
 			res.Seq = SeqNum{Shard: sh.meta.Index, Counter: sh.live.assigned}
-			pendingBytes[st] += size
+			projected[st] += size
 		}
 	}
 	if r := group[0]; r.atomic && r.err == nil {

@@ -93,7 +93,7 @@ func New(opts Options, app ingest.Appender) (*Bridge, error) {
 		opts.Logger = slog.Default()
 	}
 	b := &Bridge{opts: opts, log: opts.Logger.With("component", "mqtt-bridge", "broker", opts.URL), queue: make(chan *item, opts.Window), done: make(chan struct{})}
-	b.storer = &ingest.Storer{App: app, Log: b.log, Counts: &b.counts}
+	b.storer = &ingest.Storer{App: app, Counts: &b.counts}
 	tlsConf, err := tlsConfig(opts)
 	if err != nil {
 		return nil, err

@@ -86,7 +86,7 @@ func New(opts Options, app ingest.Appender) (*Broker, error) {
 		opts.Logger = slog.Default()
 	}
 	b := &Broker{opts: opts, routes: opts.Routes, log: opts.Logger.With("component", "mqtt"), addrs: map[string]string{}}
-	b.storer = &ingest.Storer{App: app, Log: b.log, Counts: &b.counts}
+	b.storer = &ingest.Storer{App: app, Counts: &b.counts}
 	return b, nil
 }
 

@@ -86,14 +86,14 @@ func (q *qos0Queue) deadLetter(it qos0Item, reason string) {
 func (q *qos0Queue) storeBatch(first qos0Item) {
 	byStream := map[string][]spool.Record{}
 	items := []qos0Item{first}
+gather:
 	for len(items) < 500 {
 		select {
 		case it := <-q.ch:
 			items = append(items, it)
-			continue
 		default:
+			break gather
 		}
-		break
 	}
 	byStreamItems := map[string][]qos0Item{}
 	for _, it := range items {
