@@ -29,6 +29,10 @@ type StreamConfig struct {
 	Retention time.Duration // ≥ MinRetention; default 24h
 	MaxBytes  int64         // size cap; 0 = none
 	WhenFull  FullPolicy    // default RejectNew
+	// Attributes is opaque metadata owned by the layer above (the Kinesis
+	// API keeps tags, stream mode and consumers here). It is stored with
+	// the stream, returned by DescribeStream and deleted with it.
+	Attributes []byte
 }
 
 // ValidateStreamName checks Kinesis' name rule: 1–128 of [a-zA-Z0-9_.-].
@@ -84,6 +88,7 @@ type streamMeta struct {
 	Shards      []shardMeta `json:"shards"`
 	Deleting    bool        `json:"deleting,omitempty"`
 	System      bool        `json:"system,omitempty"`
+	Attrs       []byte      `json:"attrs,omitempty"`
 }
 
 // shardMeta is the persisted form of a shard.

@@ -46,8 +46,15 @@ func (s *Spool) MergeShards(stream, shardID, adjacentShardID string) error {
 	})
 }
 
-// UpdateShardCount closes every open shard and creates n shards over
-// uniform ranges; each new shard's parents are the old shards it overlaps.
+// UpdateShardCount reshards the stream to n open shards over uniform hash
+// ranges, the way Kinesis' UNIFORM_SCALING does: as a sequence of splits
+// and merges, so every new shard has one parent (a split) or two adjacent
+// ones (a merge) and consumers can follow the lineage with the usual
+// rules. First every open shard that straddles a target boundary is split
+// at it; then the pieces inside each target range are merged left to
+// right. Intermediate shards may be short-lived, as on AWS. Each step is
+// durable on its own; the whole runs on the writer goroutine, so no append
+// sees a half-finished layout.
 func (s *Spool) UpdateShardCount(stream string, n int) error {
 	if n < 1 || n > maxShards {
 		return fmt.Errorf("%w: target shard count %d is outside 1..%d", ErrInvalidArgument, n, maxShards)
@@ -57,11 +64,49 @@ func (s *Spool) UpdateShardCount(stream string, n int) error {
 		if err != nil {
 			return err
 		}
-		if len(st.open) == n {
+		target := UniformRanges(HashKey{}, MaxHashKey, n)
+		if sameRanges(st.open, target) {
 			return nil
 		}
-		return s.reshard(st, st.open, UniformRanges(HashKey{}, MaxHashKey, n))
+		// Splits: a target range starting strictly inside an open shard.
+		for _, t := range target[1:] {
+			st = s.cat.Load().byID[st.meta.ID]
+			sh := st.route(t.Start)
+			if sh.rng.Start == t.Start {
+				continue
+			}
+			if err := s.reshard(st, []*shardState{sh}, []HashRange{{sh.rng.Start, t.Start.sub(1)}, {t.Start, sh.rng.End}}); err != nil {
+				return err
+			}
+		}
+		// Merges: every open shard now lies inside one target range.
+		for _, t := range target {
+			for {
+				st = s.cat.Load().byID[st.meta.ID]
+				a := st.route(t.Start)
+				if a.rng.End == t.End {
+					break
+				}
+				b := st.route(a.rng.End.add(1))
+				if err := s.reshard(st, []*shardState{a, b}, []HashRange{{a.rng.Start, b.rng.End}}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
+}
+
+func sameRanges(open []*shardState, target []HashRange) bool {
+	if len(open) != len(target) {
+		return false
+	}
+	for i, sh := range open {
+		if sh.rng != target[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Spool) openShard(stream, shardID string) (*streamState, *shardState, error) {

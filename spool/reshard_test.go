@@ -2,8 +2,10 @@ package spool
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -93,17 +95,18 @@ func TestMergeAndUpdateShardCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	info, _ = s.DescribeStream("s")
-	if info.OpenShards() != 4 || len(info.Shards) != 8 {
+	// 3 splits (at ¼, ½ and ¾) and one merge (the pieces either side of ⅔)
+	if info.OpenShards() != 4 || len(info.Shards) != 11 {
 		t.Fatalf("after update to 4: %d open of %d", info.OpenShards(), len(info.Shards))
 	}
-	// every open shard's parents are closed shards it overlaps
+	// every new shard is a split child (one parent) or a merge child (two)
 	for _, sh := range info.Shards[4:] {
-		if len(sh.ParentShardIDs) == 0 {
-			t.Errorf("%s has no parents", sh.ID)
+		if n := len(sh.ParentShardIDs); n != 1 && n != 2 {
+			t.Errorf("%s has parents %v", sh.ID, sh.ParentShardIDs)
 		}
 	}
 	res := mustAppend(t, s, "s", Record{PartitionKey: "foo", Data: []byte("x")})
-	if res[0].ShardID != "shardId-000000000006" { // "foo" is shard 2 of 4
+	if res[0].ShardID != "shardId-000000000010" { // "foo" is shard 2 of 4, the merge child
 		t.Errorf("foo went to %s", res[0].ShardID)
 	}
 	if err := s.UpdateShardCount("s", 0); !errors.Is(err, ErrInvalidArgument) {
@@ -206,5 +209,44 @@ func TestExpiredParentsAreForgotten(t *testing.T) {
 	info, _ = s.DescribeStream("s")
 	if last := info.Shards[len(info.Shards)-1].ID; last != "shardId-000000000003" {
 		t.Errorf("new shard id %s", last)
+	}
+}
+
+func TestAttributesPersistAndSerialise(t *testing.T) {
+	opts := testOptions(t, newFakeClock())
+	s := openSpool(t, opts)
+	mustCreate(t, s, StreamConfig{Name: "s", Shards: 1, Attributes: []byte(`{"n":0}`)})
+	// concurrent read-modify-writes are serialised: none is lost
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			err := s.UpdateAttributes("s", func(cur []byte) ([]byte, error) {
+				var v struct{ N int }
+				if err := json.Unmarshal(cur, &v); err != nil {
+					return nil, err
+				}
+				v.N++
+				return json.Marshal(map[string]int{"n": v.N})
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	refused := errors.New("refused")
+	if err := s.UpdateAttributes("s", func([]byte) ([]byte, error) { return nil, refused }); !errors.Is(err, refused) {
+		t.Errorf("fn error: %v", err)
+	}
+	if err := s.UpdateAttributes("nope", func(b []byte) ([]byte, error) { return b, nil }); !errors.Is(err, ErrStreamNotFound) {
+		t.Errorf("missing stream: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openSpool(t, opts)
+	info, err := s.DescribeStream("s")
+	if err != nil || string(info.Attributes) != `{"n":20}` {
+		t.Fatalf("after restart: %s, %v", info.Attributes, err)
 	}
 }

@@ -23,6 +23,9 @@ type StreamInfo struct {
 	Shards    []ShardInfo
 	Records   int64 // retained records (expired ones not yet deleted included)
 	Bytes     int64 // stored bytes, the figure the size cap applies to
+	// Attributes is the opaque metadata set by CreateStream or
+	// UpdateAttributes (nil if none).
+	Attributes []byte
 }
 
 // OpenShards returns how many shards accept writes.
@@ -81,6 +84,7 @@ func (s *Spool) createStream(cfg StreamConfig, system bool) error {
 			MaxBytes:    cfg.MaxBytes,
 			WhenFull:    cfg.WhenFull,
 			System:      system,
+			Attrs:       cfg.Attributes,
 		}
 		for _, r := range UniformRanges(HashKey{}, MaxHashKey, cfg.Shards) {
 			m.Shards = append(m.Shards, shardMeta{Index: m.NextShard, Start: r.Start.String(), End: r.End.String(), CreatedMs: now})
@@ -161,6 +165,27 @@ func (s *Spool) UpdateStream(name string, u StreamUpdate) error {
 	})
 }
 
+// UpdateAttributes replaces a stream's attributes with fn(current). fn runs
+// on the writer goroutine, so concurrent updates are serialised and none is
+// lost; it must not call back into the spool. An error from fn is returned
+// and changes nothing.
+func (s *Spool) UpdateAttributes(name string, fn func(cur []byte) ([]byte, error)) error {
+	return s.control(func() error {
+		st, err := s.streamByName(name)
+		if err != nil {
+			return err
+		}
+		attrs, err := fn(st.meta.Attrs)
+		if err != nil {
+			return err
+		}
+		m := st.meta
+		m.Shards = append([]shardMeta(nil), m.Shards...)
+		m.Attrs = attrs
+		return s.replaceStream(st, m)
+	})
+}
+
 // DeleteStream removes a stream. It disappears at once; its records are
 // erased in the background.
 func (s *Spool) DeleteStream(name string) error {
@@ -213,6 +238,7 @@ func (st *streamState) info() StreamInfo {
 	info := StreamInfo{
 		Name: m.Name, ID: m.ID, Created: time.UnixMilli(m.CreatedMs).UTC(),
 		Retention: st.retention(), MaxBytes: m.MaxBytes, WhenFull: m.WhenFull, System: m.System,
+		Attributes: m.Attrs,
 	}
 	for _, sm := range m.Shards {
 		sh := st.shards[sm.Index]
