@@ -140,7 +140,7 @@ func TestE2EStreams(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustCLI(t, srv, "", "streams", "describe", "-o", "json", "orders")), &s); err != nil {
 		t.Fatal(err)
 	}
-	if s.Name != "orders" || s.OpenShards != 3 || len(s.Shards) != 5 || s.WhenFull != "drop_oldest" || s.MaxBytes != 1<<30 {
+	if s.Name != "orders" || s.OpenShards != 3 || len(s.Shards) != 7 || s.WhenFull != "drop_oldest" || s.MaxBytes != 1<<30 {
 		t.Errorf("describe -o json after reshard: %+v", s)
 	}
 

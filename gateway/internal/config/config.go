@@ -44,6 +44,8 @@ type Config struct {
 	Streams []Stream `yaml:"streams"`
 	// MQTT configures the embedded broker, the bridge and the routes.
 	MQTT MQTT `yaml:"mqtt"`
+	// Kinesis configures the Kinesis Data Streams API at /.
+	Kinesis Kinesis `yaml:"kinesis"`
 }
 
 // HTTP configures the gateway's single listener, which serves the Kinesis
@@ -51,6 +53,15 @@ type Config struct {
 type HTTP struct {
 	// Addr is the host:port to listen on; port 0 picks a free port.
 	Addr string `yaml:"addr"`
+	// TLS serves HTTPS (HTTP/1.1 and h2 by ALPN) on Addr instead of
+	// plain HTTP (HTTP/1.1 and h2c).
+	TLS HTTPTLS `yaml:"tls"`
+}
+
+// HTTPTLS is a certificate for the HTTP listener; both empty is off.
+type HTTPTLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
 }
 
 // Log configures logging.
@@ -73,6 +84,7 @@ func Default() *Config {
 		Spool:       defaultSpool(),
 		Streams:     []Stream{defaultStream("telemetry")},
 		MQTT:        defaultMQTT(),
+		Kinesis:     defaultKinesis(),
 	}
 }
 

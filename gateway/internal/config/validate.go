@@ -71,6 +71,10 @@ func (c *Config) validate() Errors {
 		v.check(p+".when_full", checkOneOf(s.WhenFull, whenFulls))
 	}
 	c.MQTT.validate(&v)
+	c.Kinesis.validate(&v)
+	if (c.HTTP.TLS.CertFile == "") != (c.HTTP.TLS.KeyFile == "") {
+		v.check("http.tls", "cert_file and key_file must be set together")
+	}
 	return v.errs
 }
 

@@ -11,6 +11,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tributary-edge/tributary/gateway/internal/config"
+	"github.com/tributary-edge/tributary/gateway/internal/kinesis"
 	"github.com/tributary-edge/tributary/ingest/bridge"
 	"github.com/tributary-edge/tributary/ingest/broker"
 	"github.com/tributary-edge/tributary/spool"
@@ -42,6 +44,7 @@ type Gateway struct {
 	spool    *spool.Spool
 	broker   *broker.Broker
 	bridge   *bridge.Bridge
+	kinesis  *kinesis.Handler
 	metrics  *metrics
 	registry *prometheus.Registry
 	ln       net.Listener
@@ -101,6 +104,10 @@ func (g *Gateway) Start(ctx context.Context) error {
 			g.log.Info("created stream", "stream", sc.Name, "shards", sc.Shards)
 		}
 	}
+	if err := g.startKinesis(); err != nil {
+		sp.Close()
+		return err
+	}
 	if err := g.startMQTT(); err != nil {
 		g.stopMQTT()
 		sp.Close()
@@ -115,16 +122,40 @@ func (g *Gateway) Start(ctx context.Context) error {
 	g.ln = ln
 	g.pollCtx, g.pollCancel = context.WithCancel(context.Background())
 	g.puts = make(chan struct{}, maxConcurrentPuts)
+	// HTTP/1.1 and HTTP/2: h2c with prior knowledge on plain HTTP (the Java
+	// SDK v2 and KCL default to HTTP/2, kinesis.md §1.5), h2 by ALPN on TLS.
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(true)
+	protocols.SetUnencryptedHTTP2(true)
 	g.srv = &http.Server{
 		Handler:           g.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+		Protocols:         protocols,
+	}
+	useTLS := g.cfg.HTTP.TLS.CertFile != ""
+	if useTLS {
+		cert, err := tls.LoadX509KeyPair(g.cfg.HTTP.TLS.CertFile, g.cfg.HTTP.TLS.KeyFile)
+		if err != nil {
+			ln.Close()
+			g.stopMQTT()
+			sp.Close()
+			return fmt.Errorf("http.tls: %w", err)
+		}
+		g.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	g.serveDone = make(chan struct{})
 	go func() {
 		defer close(g.serveDone)
-		if err := g.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		var err error
+		if useTLS {
+			err = g.srv.ServeTLS(ln, "", "")
+		} else {
+			err = g.srv.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			g.log.Error("http server stopped", "err", err)
 		}
 	}()
@@ -156,6 +187,9 @@ func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
 		var errs []error
 		g.stopMQTT() // upstream first: no new messages, pending ones acknowledged
+		if g.kinesis != nil {
+			g.kinesis.Close() // ends SubscribeToShard streams
+		}
 		if g.srv != nil {
 			g.pollCancel()
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

@@ -92,7 +92,7 @@ func TestStreamLifecycleOverAPI(t *testing.T) {
 	}
 	n := 3
 	s, err := c.UpdateStream(ctx, "orders", api.UpdateStream{Shards: &n})
-	if err != nil || s.OpenShards != 3 || len(s.Shards) != 5 {
+	if err != nil || s.OpenShards != 3 || len(s.Shards) != 7 { // 2→3: two splits, one merge
 		t.Fatalf("reshard = %+v, %v", s, err)
 	}
 	if err := c.DeleteStream(ctx, "orders"); err != nil {

@@ -22,6 +22,9 @@ func (g *Gateway) routes() http.Handler {
 	mux.HandleFunc("DELETE /api/v1/streams/{name}", g.deleteStream)
 	mux.HandleFunc("POST /api/v1/streams/{name}/records", g.putRecords)
 	mux.HandleFunc("GET /api/v1/streams/{name}/records", g.getRecords)
+	if g.kinesis != nil {
+		mux.Handle("/", g.kinesis) // the Kinesis API: POST to any other path (kinesis.md §1.1)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, api.CodeInvalidArgument, "no admin API endpoint "+r.Method+" "+r.URL.Path)
 	})

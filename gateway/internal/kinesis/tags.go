@@ -1,0 +1,98 @@
+package kinesis
+
+import (
+	"maps"
+	"slices"
+	"sort"
+)
+
+// maxTags is AWS's limit of tags per stream.
+const maxTags = 50
+
+// checkTags refuses tag keys or values with characters AWS does not allow.
+func (h *Handler) checkTags(name string, tags map[string]any, verb string) *apiError {
+	for k, v := range tags {
+		s, _ := v.(string)
+		if !validTagText(k) || !validTagText(s) {
+			return newError(errInvalidArgument, "Failed to %s stream %s under account %s because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.",
+				verb, name, h.cfg.AccountID)
+		}
+	}
+	return nil
+}
+
+func (h *Handler) addTags(q *request) (any, *apiError) {
+	name, e := h.streamName(q)
+	if e != nil {
+		return nil, e
+	}
+	tags := q.in["Tags"].(map[string]any)
+	if e := h.checkTags(name, tags, "add tags to"); e != nil {
+		return nil, e
+	}
+	return nil, h.updateAttrs(name, func(a *streamAttrs) *apiError {
+		merged := maps.Clone(a.Tags)
+		if merged == nil {
+			merged = map[string]string{}
+		}
+		maps.Copy(merged, stringMap(tags))
+		if len(merged) > maxTags {
+			return newError(errInvalidArgument, "Failed to add tags to stream %s under account %s because a given stream cannot have more than %d tags associated with it.", name, h.cfg.AccountID, maxTags)
+		}
+		a.Tags = merged
+		return nil
+	})
+}
+
+func (h *Handler) removeTags(q *request) (any, *apiError) {
+	name, e := h.streamName(q)
+	if e != nil {
+		return nil, e
+	}
+	keys := q.in["TagKeys"].([]any)
+	for _, k := range keys {
+		if s, _ := k.(string); !validTagText(s) {
+			return nil, newError(errInvalidArgument, "Failed to remove tags from stream %s under account %s because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.", name, h.cfg.AccountID)
+		}
+	}
+	return nil, h.updateAttrs(name, func(a *streamAttrs) *apiError {
+		for _, k := range keys {
+			s, _ := k.(string)
+			delete(a.Tags, s)
+		}
+		return nil
+	})
+}
+
+type tagOut struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+func (h *Handler) listTags(q *request) (any, *apiError) {
+	name, e := h.streamName(q)
+	if e != nil {
+		return nil, e
+	}
+	_, attrs, e := h.stream(name)
+	if e != nil {
+		return nil, e
+	}
+	keys := slices.Sorted(maps.Keys(attrs.Tags))
+	if start, ok := q.in["ExclusiveStartTagKey"].(string); ok {
+		keys = keys[sort.SearchStrings(keys, start+"\x00"):]
+	}
+	limit := 100
+	if n, ok := q.in["Limit"].(int64); ok {
+		limit = int(n)
+	}
+	more := len(keys) > limit
+	if more {
+		keys = keys[:limit]
+	}
+	tags := make([]tagOut, len(keys))
+	for i, k := range keys {
+		tags[i] = tagOut{k, attrs.Tags[k]}
+	}
+	return map[string]any{"Tags": tags, "HasMoreTags": more}, nil
+}
