@@ -20,16 +20,28 @@ import (
 	"github.com/tributary-edge/tributary/spool"
 )
 
-// testClock is a settable clock for iterator and token expiry.
+// testClock is a settable clock for iterator and token expiry. It runs
+// with the wall clock unless frozen.
 type testClock struct {
-	mu  sync.Mutex
-	off time.Duration
+	mu     sync.Mutex
+	off    time.Duration
+	frozen time.Time
 }
 
 func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.frozen.IsZero() {
+		return c.frozen.Add(c.off)
+	}
 	return time.Now().Add(c.off)
+}
+
+// Freeze stops the clock at now; Advance still moves it.
+func (c *testClock) Freeze() {
+	c.mu.Lock()
+	c.frozen = time.Now()
+	c.mu.Unlock()
 }
 
 func (c *testClock) Advance(d time.Duration) {

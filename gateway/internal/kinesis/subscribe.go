@@ -149,7 +149,7 @@ func (h *Handler) subscribeToShard(q *request) (any, *apiError) {
 	if !send(event("initial-response"), map[string]any{}) {
 		return streamed, nil
 	}
-	lastSent := time.Now()
+	var lastSent time.Time // zero: the first read is sent at once, even if empty
 	for {
 		res, err := h.sp.Read(cur, spool.ReadLimits{MaxRecords: 10000, MaxBytes: eventMaxBytes})
 		if err != nil {
