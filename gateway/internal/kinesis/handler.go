@@ -84,7 +84,9 @@ type Handler struct {
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	mu     sync.Mutex // guards closed and wg.Add
+	closed bool
+	wg     sync.WaitGroup // open subscriptions
 }
 
 // New returns a handler over sp.
@@ -135,8 +137,22 @@ func New(sp *spool.Spool, cfg Config) (*Handler, error) {
 // Close ends every SubscribeToShard stream and waits for them. Requests
 // in progress otherwise finish normally.
 func (h *Handler) Close() {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
 	h.cancel()
 	h.wg.Wait()
+}
+
+// track registers a long-running stream with Close; false once closed.
+func (h *Handler) track() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.wg.Add(1)
+	return true
 }
 
 // request is one decoded API call.

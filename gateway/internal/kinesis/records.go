@@ -3,6 +3,7 @@ package kinesis
 import (
 	"errors"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/tributary-edge/tributary/spool"
@@ -53,7 +54,7 @@ func (h *Handler) putRecord(q *request) (any, *apiError) {
 	if e := h.checkRecordSize(name, rec); e != nil {
 		return nil, e
 	}
-	if shard, ok := h.shardFor(name, rec); ok && !h.limits.allowPut(name, shard, 1, len(rec.Data)+len(rec.PartitionKey), h.cfg.Throughput) {
+	if shard, ok := shardFor(h.openShards(name), rec); ok && !h.limits.allowPut(name, shard, 1, len(rec.Data)+len(rec.PartitionKey), true) {
 		return nil, h.throttled(name, shard)
 	}
 	res, err := h.sp.Append(q.ctx, name, []spool.Record{rec})
@@ -73,22 +74,28 @@ func (h *Handler) checkRecordSize(name string, rec spool.Record) *apiError {
 	return nil
 }
 
-// shardFor returns the shard a record routes to, for throughput
-// accounting. ok is false when limits are off or the stream is unknown.
-func (h *Handler) shardFor(name string, rec spool.Record) (string, bool) {
+// openShards returns the stream's open shards when throughput limits are
+// on (nil otherwise), for shardFor.
+func (h *Handler) openShards(name string) []spool.ShardInfo {
 	if !h.cfg.Throughput {
-		return "", false
+		return nil
 	}
 	info, err := h.sp.DescribeStream(name)
 	if err != nil {
-		return "", false
+		return nil
 	}
+	return slices.DeleteFunc(info.Shards, func(s spool.ShardInfo) bool { return !s.Open() })
+}
+
+// shardFor returns the open shard a record routes to, for throughput
+// accounting; ok is false when open is empty (limits off).
+func shardFor(open []spool.ShardInfo, rec spool.Record) (string, bool) {
 	hk := spool.HashPartitionKey(rec.PartitionKey)
 	if rec.ExplicitHashKey != "" {
 		hk, _ = spool.ParseHashKey(rec.ExplicitHashKey)
 	}
-	for _, s := range info.Shards {
-		if s.Open() && s.HashRange.Contains(hk) {
+	for _, s := range open {
+		if s.HashRange.Contains(hk) {
 			return s.ID, true
 		}
 	}
@@ -145,12 +152,13 @@ func (h *Handler) putRecords(q *request) (any, *apiError) {
 	// place; the rest go to the spool in one append, in request order.
 	var send []spool.Record
 	var sendIdx []int
+	open := h.openShards(name)
 	for i, r := range recs {
 		if e := h.checkRecordSize(name, r); e != nil {
 			out.Records[i] = putRecordsEntry{ErrorCode: errInternalFailure, ErrorMessage: e.Message}
 			continue
 		}
-		if shard, ok := h.shardFor(name, r); ok && !h.limits.allowPut(name, shard, 1, len(r.Data)+len(r.PartitionKey), true) {
+		if shard, ok := shardFor(open, r); ok && !h.limits.allowPut(name, shard, 1, len(r.Data)+len(r.PartitionKey), true) {
 			out.Records[i] = putRecordsEntry{ErrorCode: errThroughput, ErrorMessage: h.throttled(name, shard).Message}
 			continue
 		}

@@ -107,12 +107,9 @@ func (h *Handler) subscribeToShard(q *request) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	select {
-	case <-h.ctx.Done():
+	if !h.track() {
 		return nil, &apiError{Type: errServiceUnavailable, Message: "The gateway is shutting down.", Status: http.StatusServiceUnavailable}
-	default:
 	}
-	h.wg.Add(1)
 	defer h.wg.Done()
 	ctx, done, ok := h.subs.start(mergeCancel(q.ctx, h.ctx), name, arn, cur.ShardID(), h.cfg.Now())
 	if !ok {
