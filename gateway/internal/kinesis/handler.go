@@ -389,6 +389,8 @@ var cborEnc = func() cbor.EncMode {
 func writeRaw(w http.ResponseWriter, status int, ctype string, body []byte) {
 	if ctype != "" {
 		w.Header().Set("Content-Type", ctype)
+	} else {
+		w.Header()["Content-Type"] = nil // no sniffed type: AWS sends none here
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)

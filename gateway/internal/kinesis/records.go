@@ -209,20 +209,26 @@ func (h *Handler) getShardIterator(q *request) (any, *apiError) {
 // position resolves a starting position in a shard, with GetShardIterator's
 // checks and messages (kinesis.md §3.5); SubscribeToShard uses it too.
 func (h *Handler) position(name, shardID, typ, seq string, hasSeq bool, secs float64, hasTS bool) (spool.Cursor, *apiError) {
+	idx, canon, ok := resolveShardID(shardID)
+	if !ok {
+		return spool.Cursor{}, newError(errResourceNotFound, "Could not find shard %s in stream %s under account %s.", shardID, name, h.cfg.AccountID)
+	}
+	notExist := newError(errResourceNotFound, "Shard %s in stream %s under account %s does not exist", canon, name, h.cfg.AccountID)
 	info, _, e := h.stream(name)
 	if e != nil {
+		if e.Type == errResourceNotFound {
+			return spool.Cursor{}, notExist
+		}
 		return spool.Cursor{}, e
 	}
 	var shard *spool.ShardInfo
-	if idx, err := spool.ParseShardID(shardID); err == nil {
-		for i := range info.Shards {
-			if info.Shards[i].Index == idx {
-				shard = &info.Shards[i]
-			}
+	for i := range info.Shards {
+		if info.Shards[i].Index == idx {
+			shard = &info.Shards[i]
 		}
 	}
 	if shard == nil {
-		return spool.Cursor{}, newError(errResourceNotFound, "Shard %s in stream %s under account %s does not exist", shardID, name, h.cfg.AccountID)
+		return spool.Cursor{}, notExist
 	}
 	pos := spool.StartPosition{Type: spool.IteratorType(typ), SequenceNumber: seq}
 	switch typ {

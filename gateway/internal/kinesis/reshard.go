@@ -13,6 +13,10 @@ import (
 // provisionedShard checks that the stream may be resharded and returns the
 // named shard. Errors are the ones AWS gives, with kinesalite's texts.
 func (h *Handler) provisionedShard(name, shardID string) (spool.StreamInfo, spool.ShardInfo, *apiError) {
+	idx, canon, ok := resolveShardID(shardID)
+	if !ok {
+		return spool.StreamInfo{}, spool.ShardInfo{}, newError(errResourceNotFound, "Could not find shard %s in stream %s under account %s.", shardID, name, h.cfg.AccountID)
+	}
 	info, attrs, e := h.stream(name)
 	if e != nil {
 		return info, spool.ShardInfo{}, e
@@ -20,16 +24,15 @@ func (h *Handler) provisionedShard(name, shardID string) (spool.StreamInfo, spoo
 	if attrs.Mode == "ON_DEMAND" {
 		return info, spool.ShardInfo{}, newError(errValidation, "Stream %s under account %s is in ON_DEMAND mode; resharding is only supported for PROVISIONED streams.", name, h.cfg.AccountID)
 	}
-	idx, err := spool.ParseShardID(shardID)
 	for _, s := range info.Shards {
-		if err == nil && s.Index == idx {
+		if s.Index == idx {
 			if !s.Open() {
 				return info, s, newError(errInvalidArgument, "Shard %s in stream %s under account %s has already been merged or split, and thus is not eligible for merging or splitting.", s.ID, name, h.cfg.AccountID)
 			}
 			return info, s, nil
 		}
 	}
-	return info, spool.ShardInfo{}, newError(errResourceNotFound, "Could not find shard %s in stream %s under account %s.", shardID, name, h.cfg.AccountID)
+	return info, spool.ShardInfo{}, newError(errResourceNotFound, "Could not find shard %s in stream %s under account %s.", canon, name, h.cfg.AccountID)
 }
 
 func (h *Handler) splitShard(q *request) (any, *apiError) {
@@ -68,6 +71,11 @@ func (h *Handler) mergeShards(q *request) (any, *apiError) {
 		return nil, e
 	}
 	aID, bID := q.in["ShardToMerge"].(string), q.in["AdjacentShardToMerge"].(string)
+	for _, id := range []string{aID, bID} {
+		if _, _, ok := resolveShardID(id); !ok {
+			return nil, newError(errResourceNotFound, "Could not find shard %s in stream %s under account %s.", id, name, h.cfg.AccountID)
+		}
+	}
 	_, a, e := h.provisionedShard(name, aID)
 	if e != nil {
 		return nil, e
@@ -76,11 +84,9 @@ func (h *Handler) mergeShards(q *request) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	lo, hi := a.HashRange, b.HashRange
-	if hi.Start.Cmp(lo.Start) < 0 {
-		lo, hi = hi, lo
-	}
-	if a.Index == b.Index || new(big.Int).Add(bigOf(lo.End), bigOne).Cmp(bigOf(hi.Start)) != 0 {
+	// ShardToMerge must be the lower of the two (AWS refuses the pair the
+	// other way round).
+	if a.Index == b.Index || new(big.Int).Add(bigOf(a.HashRange.End), bigOne).Cmp(bigOf(b.HashRange.Start)) != 0 {
 		return nil, newError(errInvalidArgument, "Shards %s and %s in stream %s under account %s are not an adjacent pair of shards eligible for merging",
 			a.ID, b.ID, name, h.cfg.AccountID)
 	}

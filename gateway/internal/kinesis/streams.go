@@ -3,8 +3,10 @@ package kinesis
 import (
 	"encoding/json"
 	"maps"
+	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -103,7 +105,7 @@ func (h *Handler) createStream(q *request) (any, *apiError) {
 		shards = n
 	}
 	if tags, ok := q.in["Tags"].(map[string]any); ok {
-		if e := h.checkTags(name, tags, "add tags to"); e != nil {
+		if e := h.checkTags(name, tagTexts(tags), "add tags to"); e != nil {
 			return nil, e
 		}
 		if len(tags) > maxTags {
@@ -499,12 +501,31 @@ func stringMap(m map[string]any) map[string]string {
 	return out
 }
 
-// validTagText reports whether s has only the characters AWS allows in
-// tags: letters, digits, white space and _ . / = + - % @.
+// validTagText reports whether s has only the characters of AWS's tag
+// set: letters (U+00C0–U+1FFF, U+2C00–U+D7FF and ASCII), digits, space
+// and _ . / = + - % @.
 func validTagText(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 0xC0 && r <= 0x1FFF || r >= 0x2C00 && r <= 0xD7FF ||
 			r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
 			strings.ContainsRune("_./=+-@% ", r))
 	}) < 0
+}
+
+// resolveShardID reads a shard id as AWS does: the number after the first
+// '-' ("shardId-000000000003", "foo-3") or the whole id ("3"), at most
+// 2^31-1. It returns the index and the canonical id.
+func resolveShardID(id string) (uint32, string, bool) {
+	num := id
+	if parts := strings.Split(id, "-"); len(parts) > 1 && parts[1] != "" {
+		num = parts[1]
+	}
+	if num == "" || strings.Trim(num, "0123456789") != "" {
+		return 0, "", false
+	}
+	n, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || n > math.MaxInt32 {
+		return 0, "", false
+	}
+	return uint32(n), spool.ShardID(uint32(n)), true
 }

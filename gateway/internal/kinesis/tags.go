@@ -4,21 +4,38 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // maxTags is AWS's limit of tags per stream.
 const maxTags = 50
 
-// checkTags refuses tag keys or values with characters AWS does not allow.
-func (h *Handler) checkTags(name string, tags map[string]any, verb string) *apiError {
-	for k, v := range tags {
-		s, _ := v.(string)
-		if !validTagText(k) || !validTagText(s) {
+// checkTags refuses tag keys or values with characters AWS does not
+// allow, with AWS's two texts: one for characters outside the tag set,
+// another for '%', which the set lists but tags may not hold.
+func (h *Handler) checkTags(name string, texts []string, verb string) *apiError {
+	for _, s := range texts {
+		if !validTagText(s) {
+			return newError(errInvalidArgument, "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - %% @.")
+		}
+	}
+	for _, s := range texts {
+		if strings.Contains(s, "%") {
 			return newError(errInvalidArgument, "Failed to %s stream %s under account %s because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.",
 				verb, name, h.cfg.AccountID)
 		}
 	}
 	return nil
+}
+
+// tagTexts lists a tag map's keys and values.
+func tagTexts(tags map[string]any) []string {
+	out := make([]string, 0, 2*len(tags))
+	for k, v := range tags {
+		s, _ := v.(string)
+		out = append(out, k, s)
+	}
+	return out
 }
 
 func (h *Handler) addTags(q *request) (any, *apiError) {
@@ -27,10 +44,10 @@ func (h *Handler) addTags(q *request) (any, *apiError) {
 		return nil, e
 	}
 	tags := q.in["Tags"].(map[string]any)
-	if e := h.checkTags(name, tags, "add tags to"); e != nil {
-		return nil, e
-	}
 	return nil, h.updateAttrs(name, func(a *streamAttrs) *apiError {
+		if e := h.checkTags(name, tagTexts(tags), "add tags to"); e != nil {
+			return e
+		}
 		merged := maps.Clone(a.Tags)
 		if merged == nil {
 			merged = map[string]string{}
@@ -50,12 +67,14 @@ func (h *Handler) removeTags(q *request) (any, *apiError) {
 		return nil, e
 	}
 	keys := q.in["TagKeys"].([]any)
-	for _, k := range keys {
-		if s, _ := k.(string); !validTagText(s) {
-			return nil, newError(errInvalidArgument, "Failed to remove tags from stream %s under account %s because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.", name, h.cfg.AccountID)
-		}
+	texts := make([]string, len(keys))
+	for i, k := range keys {
+		texts[i], _ = k.(string)
 	}
 	return nil, h.updateAttrs(name, func(a *streamAttrs) *apiError {
+		if e := h.checkTags(name, texts, "remove tags from"); e != nil {
+			return e
+		}
 		for _, k := range keys {
 			s, _ := k.(string)
 			delete(a.Tags, s)
