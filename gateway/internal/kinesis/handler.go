@@ -222,6 +222,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hdr.Set("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date")
 	}
 	if r.ContentLength > h.cfg.MaxRequestBytes {
+		// Close rather than drain a body we will not read.
+		w.Header().Set("Connection", "close")
 		writeRaw(w, http.StatusRequestEntityTooLarge, "", nil)
 		return
 	}

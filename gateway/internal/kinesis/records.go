@@ -291,7 +291,11 @@ type getRecordsOut struct {
 func recordsOut(recs []spool.StoredRecord) []recordOut {
 	out := make([]recordOut, len(recs))
 	for i, r := range recs {
-		out[i] = recordOut{r.SequenceNumber(), ts(r.Arrival), r.Data, r.PartitionKey, "NONE"}
+		data := r.Data
+		if data == nil {
+			data = []byte{} // "" (or an empty byte string), never null
+		}
+		out[i] = recordOut{r.SequenceNumber(), ts(r.Arrival), data, r.PartitionKey, "NONE"}
 	}
 	return out
 }

@@ -126,7 +126,7 @@ func decodeBody(body []byte, isCBOR bool) (map[string]any, *apiError) {
 	} else {
 		dec := json.NewDecoder(strings.NewReader(string(body)))
 		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil || dec.More() {
+		if !json.Valid(body) || dec.Decode(&v) != nil {
 			return nil, &apiError{Type: errSerialization}
 		}
 	}
@@ -227,8 +227,10 @@ func (f *field) typeCheck(v any) (any, *apiError) {
 		}
 	case kTimestamp:
 		switch x := v.(type) {
-		case time.Time: // CBOR tag 1
-			return float64(x.UnixMilli()) / 1000, nil
+		case time.Time:
+			// CBOR tag 1. The Java SDK writes epoch milliseconds where
+			// RFC 8949 means seconds, so the decoder's "seconds" are ms.
+			return (float64(x.Unix()) + float64(x.Nanosecond())/1e9) / 1000, nil
 		case cbor.Tag:
 			if x.Number == 1 {
 				if ms, ok := number(x.Content); ok {
@@ -399,7 +401,12 @@ func (f *field) validate(v any, siblings map[string]any, name, parent string, er
 	switch f.kind {
 	case kList:
 		for i, e := range v.([]any) {
-			f.elem.validate(e, nil, "member", fmt.Sprintf("%s.%d", path, i+1), errs)
+			p := fmt.Sprintf("%s.%d", path, i+1)
+			if e == nil && len(*errs) < 10 {
+				*errs = append(*errs, fmt.Sprintf("Value null at '%s.member' failed to satisfy constraint: Member must not be null", p))
+				continue
+			}
+			f.elem.validate(e, nil, "member", p, errs)
 		}
 	case kMap:
 		m := v.(map[string]any)

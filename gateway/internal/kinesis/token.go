@@ -56,7 +56,9 @@ func (h *Handler) openIterator(s string) (iterator, *apiError) {
 	invalid := newError(errInvalidArgument, "Invalid ShardIterator.")
 	b, err := base64.StdEncoding.DecodeString(s)
 	const fixed = 9 + 4 + 4 + 8 + 8 + 1
-	if err != nil || len(b) < fixed+macLen || string(b[:9]) != string(iteratorMagic) {
+	// Only the exact spelling sealIterator produced (base64 decoding
+	// would also take line breaks and other padding bits).
+	if err != nil || len(b) < fixed+macLen || string(b[:9]) != string(iteratorMagic) || base64.StdEncoding.EncodeToString(b) != s {
 		return iterator{}, invalid
 	}
 	body, sum := b[:len(b)-macLen], b[len(b)-macLen:]
