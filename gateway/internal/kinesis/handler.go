@@ -63,9 +63,22 @@ type Config struct {
 	IteratorKey []byte
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-	// Logger receives request failures at debug level and internal errors
-	// at error level.
+	// Logger receives internal errors.
 	Logger *slog.Logger
+	// Observer, if set, is told about every request and deleted stream
+	// (metrics).
+	Observer Observer
+}
+
+// Observer receives figures for metrics. Calls must not block.
+type Observer interface {
+	// Request reports one call: the operation ("unknown" if none was
+	// recognised), "ok" or the error type (or the HTTP status of a
+	// framing error), and the time to the response (to its end for
+	// SubscribeToShard).
+	Request(op, result string, d time.Duration)
+	// StreamDeleted reports a stream deleted through the API.
+	StreamDeleted(name string)
 }
 
 // Handler serves the Kinesis Data Streams API (kinesis.md) over a spool.
@@ -201,6 +214,45 @@ var operations = map[string]opFunc{
 // them (kinesis.md §1.3): method, body, content type, parse, operation,
 // signature, member types, constraints, then the operation itself.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Observer == nil {
+		h.serve(w, r)
+		return
+	}
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	h.serve(sw, r)
+	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	if _, ok := operations[op]; !ok {
+		op = "unknown"
+	}
+	result := w.Header().Get("x-amzn-ErrorType")
+	switch {
+	case result != "":
+	case sw.status == 0 || sw.status == http.StatusOK:
+		result = "ok"
+	default:
+		result = strconv.Itoa(sw.status)
+	}
+	h.cfg.Observer.Request(op, result, time.Since(start))
+}
+
+// statusWriter remembers the status of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach Flush (SubscribeToShard).
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
 	hdr.Set("x-amzn-RequestId", newRequestID())
 	id2 := make([]byte, 72)

@@ -159,7 +159,13 @@ func (h *Handler) deleteStream(q *request) (any, *apiError) {
 		return nil, newError(errResourceInUse, "Stream %s under account %s is the gateway's dead-letter stream and cannot be deleted.", name, h.cfg.AccountID)
 	}
 	h.subs.endStream(name)
-	return nil, h.spoolError(h.sp.DeleteStream(name), name)
+	if err := h.sp.DeleteStream(name); err != nil {
+		return nil, h.spoolError(err, name)
+	}
+	if h.cfg.Observer != nil {
+		h.cfg.Observer.StreamDeleted(name)
+	}
+	return nil, nil
 }
 
 func (h *Handler) describeStream(q *request) (any, *apiError) {

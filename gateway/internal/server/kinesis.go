@@ -37,6 +37,7 @@ func (g *Gateway) startKinesis() error {
 		MaxInflightBytes: int64(kc.MaxInflight),
 		IteratorKey:      key,
 		Logger:           g.log.With("component", "kinesis"),
+		Observer:         g.metrics,
 	})
 	if err != nil {
 		return err

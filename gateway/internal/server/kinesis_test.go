@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -83,6 +84,22 @@ func TestKinesisAPISeesMQTTStreams(t *testing.T) {
 	}
 	if got := read("telemetry"); !slices.Equal(got, []string{"site/a=reading from site/a"}) {
 		t.Errorf("telemetry via Kinesis: %v", got)
+	}
+	// Calls are counted per operation and result.
+	kc.DescribeStream(ctx, &awskinesis.DescribeStreamInput{StreamName: aws.String("nope")})
+	resp, err := http.Get("http://" + g.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`tributary_kinesis_requests_total{operation="GetRecords",result="ok"} 5`, // 1 + 4 shards
+		`tributary_kinesis_requests_total{operation="DescribeStream",result="ResourceNotFoundException"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }
 

@@ -18,12 +18,18 @@ import (
 //	tributary_spool_stream_bytes{stream}, tributary_spool_stream_records{stream}
 //	tributary_spool_stream_shards{stream,state}
 //	tributary_spool_db_bytes{part}                    lsm | vlog
+//	tributary_kinesis_requests_total{operation,result}  result ok | error type | HTTP status
+//	tributary_kinesis_request_duration_seconds{operation}
+//
+// It also implements kinesis.Observer.
 type metrics struct {
-	reg     *prometheus.Registry
-	records *prometheus.CounterVec
-	bytes   *prometheus.CounterVec
-	latency *prometheus.HistogramVec
-	dropped *prometheus.CounterVec
+	reg      *prometheus.Registry
+	records  *prometheus.CounterVec
+	bytes    *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	dropped  *prometheus.CounterVec
+	requests *prometheus.CounterVec
+	reqTime  *prometheus.HistogramVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -44,8 +50,16 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "tributary_spool_dropped_records_total",
 			Help: "Records removed by retention (reason age or size) or refused because the stream was full (reason full).",
 		}, []string{"stream", "reason"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tributary_kinesis_requests_total", Help: "Kinesis API calls by operation and result (ok, the error type, or the HTTP status of a framing error).",
+		}, []string{"operation", "result"}),
+		reqTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "tributary_kinesis_request_duration_seconds",
+			Help:    "Kinesis API call time to the response (to the stream's end for SubscribeToShard).",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 20),
+		}, []string{"operation"}),
 	}
-	reg.MustRegister(m.records, m.bytes, m.latency, m.dropped,
+	reg.MustRegister(m.records, m.bytes, m.latency, m.dropped, m.requests, m.reqTime,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tributary_build_info", Help: "Build version.", ConstLabels: prometheus.Labels{"version": Version}}, func() float64 { return 1 }),
@@ -64,6 +78,15 @@ func (m *metrics) Appended(stream string, records, bytes int, latency time.Durat
 func (m *metrics) Dropped(stream, reason string, records int) {
 	m.dropped.WithLabelValues(stream, reason).Add(float64(records))
 }
+
+// Request implements kinesis.Observer.
+func (m *metrics) Request(op, result string, d time.Duration) {
+	m.requests.WithLabelValues(op, result).Inc()
+	m.reqTime.WithLabelValues(op).Observe(d.Seconds())
+}
+
+// StreamDeleted implements kinesis.Observer.
+func (m *metrics) StreamDeleted(name string) { m.forget(name) }
 
 // forget drops a deleted stream's series, so creating and deleting
 // streams does not grow the registry.
