@@ -71,7 +71,7 @@ type Options struct {
 	BlockCacheSize   int64 // default 8 MiB
 	IndexCacheSize   int64 // default 4 MiB
 	ValueLogFileSize int64 // default 64 MiB; must stay under 256 MiB for 32-bit ARM
-	ValueThreshold   int64 // default 16 KiB
+	ValueThreshold   int64 // default 4 KiB
 
 	// MaxRecordSize bounds data plus partition key; default 1 MiB.
 	MaxRecordSize int
@@ -128,7 +128,7 @@ func (o *Options) setDefaults() {
 	def(&o.BlockCacheSize, 8<<20)
 	def(&o.IndexCacheSize, 4<<20)
 	def(&o.ValueLogFileSize, 64<<20)
-	def(&o.ValueThreshold, 16<<10)
+	def(&o.ValueThreshold, 4<<10)
 	if o.MaxRecordSize <= 0 {
 		o.MaxRecordSize = 1 << 20
 	}

@@ -19,8 +19,23 @@ type SeqNum struct {
 
 const seqNumLen = 1 + 12 + 20
 
-// String returns the decimal form.
-func (s SeqNum) String() string { return fmt.Sprintf("1%012d%020d", s.Shard, s.Counter) }
+// String returns the decimal form ("1%012d%020d", without fmt: it is on
+// every record's path).
+func (s SeqNum) String() string {
+	var b [seqNumLen]byte
+	b[0] = '1'
+	putDigits(b[1:13], uint64(s.Shard))
+	putDigits(b[13:], s.Counter)
+	return string(b[:])
+}
+
+// putDigits writes v zero-padded into all of dst.
+func putDigits(dst []byte, v uint64) {
+	for i := len(dst) - 1; i >= 0; i-- {
+		dst[i] = byte('0' + v%10)
+		v /= 10
+	}
+}
 
 // ParseSeqNum decodes a sequence number produced by SeqNum.String. Anything
 // else is an ErrInvalidArgument naming the value.

@@ -38,7 +38,7 @@ func TestYAMLNamesEveryKey(t *testing.T) {
 	}
 	for _, key := range []string{"data_dir:", "addr:", "level:", "format:", "durability:", "sync_interval: 100ms",
 		"min_free_disk: 64MiB", "encryption_key_file:", "chunk_max_bytes: 256KiB", "memtable_size: 8MiB",
-		"value_threshold: 16KiB", "stream: dead-letter", "retention: 168h", "- name: telemetry", "when_full: reject_new"} {
+		"value_threshold: 4KiB", "stream: dead-letter", "retention: 168h", "- name: telemetry", "when_full: reject_new"} {
 		if !strings.Contains(string(out), key) {
 			t.Errorf("YAML() lacks %q:\n%s", key, out)
 		}

@@ -74,7 +74,7 @@ func defaultSpool() Spool {
 			BlockCacheSize:   8 * MiB,
 			IndexCacheSize:   4 * MiB,
 			ValueLogFileSize: 64 * MiB,
-			ValueThreshold:   16 * KiB,
+			ValueThreshold:   4 * KiB,
 		},
 		DeadLetter: DeadLetter{
 			Stream:    "dead-letter",

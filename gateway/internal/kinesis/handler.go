@@ -313,7 +313,19 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		writeRaw(w, http.StatusNotFound, "", []byte("<UnknownOperationException/>\n"))
 		return
 	}
-	in, aerr := decodeBody(body, ctype == contentCBOR)
+	// A well-formed JSON PutRecords is decoded straight into records
+	// (fastpath.go); everything else takes the generic tree.
+	var fastIn map[string]any
+	var fastRecs []spool.Record
+	fast := false
+	if ctype == contentJSON && targetValid && op == "PutRecords" {
+		fastIn, fastRecs, fast = decodeFastPutRecords(body)
+	}
+	var in map[string]any
+	var aerr *apiError
+	if !fast {
+		in, aerr = decodeBody(body, ctype == contentCBOR)
+	}
 	if ctype == "application/json" {
 		// Coral's plain-JSON front end never gets as far as an operation.
 		typ, status := "UnknownOperationException", http.StatusNotFound
@@ -334,6 +346,16 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := h.auth.check(r, body); err != nil {
 		h.writeError(w, isCBOR, err)
+		return
+	}
+	if fast {
+		q := &request{op: op, in: fastIn, w: w, r: r, ctx: r.Context()}
+		out, aerr := h.putFast(q, fastRecs)
+		if aerr != nil {
+			h.writeError(w, false, aerr)
+			return
+		}
+		h.writeResult(w, false, out)
 		return
 	}
 	schema := schemas[op]

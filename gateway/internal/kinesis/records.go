@@ -129,12 +129,20 @@ func (h *Handler) putRecords(q *request) (any, *apiError) {
 	}
 	in := q.in["Records"].([]any)
 	recs := make([]spool.Record, len(in))
-	total := 0
 	for i, r := range in {
 		m := r.(map[string]any)
 		recs[i] = spool.Record{PartitionKey: m["PartitionKey"].(string), Data: m["Data"].([]byte)}
 		recs[i].ExplicitHashKey, _ = m["ExplicitHashKey"].(string)
-		total += len(recs[i].Data) + len(recs[i].PartitionKey)
+	}
+	return h.storeRecords(q, name, recs)
+}
+
+// storeRecords is PutRecords once the request is decoded and its members
+// are valid.
+func (h *Handler) storeRecords(q *request, name string, recs []spool.Record) (any, *apiError) {
+	total := 0
+	for _, r := range recs {
+		total += len(r.Data) + len(r.PartitionKey)
 	}
 	if total > maxPutRecordsBytes {
 		return nil, newError(errInvalidArgument, "Records size exceeds 5 MB limit")
