@@ -451,6 +451,9 @@ func encode(v any, isCBOR bool) ([]byte, error) {
 	if isCBOR {
 		return cborEnc.Marshal(v)
 	}
+	if a, ok := v.(jsonAppender); ok {
+		return a.appendJSON(make([]byte, 0, 4096)), nil
+	}
 	return json.Marshal(v)
 }
 
