@@ -70,6 +70,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/tributary-edge/tributary/gateway/internal/api"
+	"github.com/tributary-edge/tributary/gateway/internal/kinesis/kinesistest"
 )
 
 const (
@@ -238,7 +239,7 @@ func kbClient(b *testing.B, url string) *kinesis.Client {
 	return kinesis.New(kinesis.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(url),
-		HTTPClient:   &http.Client{Transport: tr},
+		HTTPClient:   kinesistest.OwnBody{Client: &http.Client{Transport: tr}},
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "AKIDBENCH", SecretAccessKey: "bench"}, nil
 		}),

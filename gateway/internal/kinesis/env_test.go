@@ -17,6 +17,7 @@ import (
 	awskinesis "github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/smithy-go"
 
+	"github.com/tributary-edge/tributary/gateway/internal/kinesis/kinesistest"
 	"github.com/tributary-edge/tributary/spool"
 )
 
@@ -98,15 +99,7 @@ func newEnv(t *testing.T, cfg Config) *env {
 }
 
 func newClient(url string, hc *http.Client, creds aws.Credentials) *awskinesis.Client {
-	return awskinesis.New(awskinesis.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(url),
-		HTTPClient:   hc,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return creds, nil
-		}),
-		RetryMaxAttempts: 1,
-	})
+	return kinesistest.NewClient(url, hc, creds)
 }
 
 // apiCode returns the Kinesis error type of err ("" for nil).

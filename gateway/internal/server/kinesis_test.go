@@ -25,16 +25,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/tributary-edge/tributary/gateway/internal/config"
+	"github.com/tributary-edge/tributary/gateway/internal/kinesis/kinesistest"
 	"github.com/tributary-edge/tributary/ingest/mqtttest"
 )
 
 func kinesisClient(base string, hc *http.Client) *awskinesis.Client {
-	return awskinesis.New(awskinesis.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(base), HTTPClient: hc, RetryMaxAttempts: 1,
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"}, nil
-		}),
-	})
+	return kinesistest.NewClient(base, hc, aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"})
 }
 
 // Streams fed by MQTT are visible through the Kinesis API, and a stream
