@@ -45,17 +45,14 @@ package main
 // node); without it the kinesalite cases are skipped and no ratio reported.
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -174,57 +171,8 @@ func startTributaryB(b *testing.B) kbTarget {
 // kinesalite is missing.
 func startKinesaliteB(b *testing.B) kbTarget {
 	b.Helper()
-	cli := filepath.Join("internal", "kinesis", "testdata", "kinesalite", "node_modules", "kinesalite", "cli.js")
-	node, err := exec.LookPath("node")
-	if _, statErr := os.Stat(cli); err != nil || statErr != nil {
-		b.Skip("kinesalite not installed: npm ci --prefix gateway/internal/kinesis/testdata/kinesalite (needs node)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(node, cli, "--host", "127.0.0.1", "--port", fmt.Sprint(port),
-		"--createStreamMs", "0", "--deleteStreamMs", "0", "--updateStreamMs", "0")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	// It prints "Listening at http://127.0.0.1:PORT" once it accepts.
-	ready := make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "Listening at") {
-				ready <- nil
-				for sc.Scan() {
-				}
-				return
-			}
-		}
-		ready <- fmt.Errorf("kinesalite exited before listening (%v)", sc.Err())
-	}()
-	select {
-	case err := <-ready:
-		if err != nil {
-			cmd.Process.Kill()
-			cmd.Wait() // stderr is complete once Wait returns
-			b.Fatalf("%v\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		b.Fatal("kinesalite did not start within 30s")
-	}
-	return kbTarget{url: fmt.Sprintf("http://127.0.0.1:%d", port), pid: cmd.Process.Pid}
+	k := kinesistest.StartKinesalite(b, filepath.Join("internal", "kinesis", "testdata", "kinesalite"))
+	return kbTarget{url: k.URL, pid: k.PID}
 }
 
 // kbClient is an SDK client with enough idle connections for the load.

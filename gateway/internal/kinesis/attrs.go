@@ -125,6 +125,16 @@ func (h *Handler) stream(name string) (spool.StreamInfo, streamAttrs, *apiError)
 	return info, decodeAttrs(info.Attributes), nil
 }
 
+// target resolves the stream a request addresses and describes it.
+func (h *Handler) target(q *request) (string, spool.StreamInfo, streamAttrs, *apiError) {
+	name, e := h.streamName(q)
+	if e != nil {
+		return "", spool.StreamInfo{}, streamAttrs{}, e
+	}
+	info, attrs, e := h.stream(name)
+	return name, info, attrs, e
+}
+
 // spoolError maps a spool error to the API error clients expect.
 func (h *Handler) spoolError(err error, stream string) *apiError {
 	switch {

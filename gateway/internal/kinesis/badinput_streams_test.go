@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskinesis "github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 )
 
 // Bad input against stream state (harness in badinput_test.go): expired
@@ -81,7 +83,7 @@ func TestBadInputIteratorOfRecreatedStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Re-create the name (a delete may take a moment to finish).
-	badPoll(t, 10*time.Second, "re-creating dr", func() bool {
+	mqtttest.Eventually(t, 10*time.Second, "re-creating dr", func() bool {
 		_, err := e.client.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("dr"), ShardCount: aws.Int32(1)})
 		if err != nil && apiCode(err) != errResourceInUse {
 			t.Fatalf("CreateStream dr again: %v", err)
@@ -158,22 +160,6 @@ func TestBadInputSequenceNumberOfAnotherStream(t *testing.T) {
 	_, gr := e.call("GetRecords", map[string]any{"ShardIterator": it["ShardIterator"]})
 	if recs, _ := gr["Records"].([]any); len(recs) != 1 {
 		t.Errorf("sa after the refused iterators: %v", gr)
-	}
-}
-
-// badPoll polls cond until it holds or the timeout passes.
-func badPoll(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline.C:
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
 	}
 }
 
@@ -290,7 +276,7 @@ func TestBadInputDeleteWhileReading(t *testing.T) {
 			}
 		}()
 
-		badPoll(t, 10*time.Second, "readers to get going", func() bool { return reads.Load() >= 4*shards })
+		mqtttest.Eventually(t, 10*time.Second, "readers to get going", func() bool { return reads.Load() >= 4*shards })
 		if _, err := e.client.DeleteStream(ctx, &awskinesis.DeleteStreamInput{StreamName: aws.String("cd")}); err != nil {
 			t.Fatalf("round %d: DeleteStream: %v", round, err)
 		}
@@ -306,7 +292,7 @@ func TestBadInputDeleteWhileReading(t *testing.T) {
 			t.Error(err)
 		}
 		// Wait for the name to be free again before the next round.
-		badPoll(t, 10*time.Second, "cd to be gone", func() bool {
+		mqtttest.Eventually(t, 10*time.Second, "cd to be gone", func() bool {
 			_, err := e.client.DescribeStreamSummary(ctx, &awskinesis.DescribeStreamSummaryInput{StreamName: aws.String("cd")})
 			return apiCode(err) == errResourceNotFound
 		})

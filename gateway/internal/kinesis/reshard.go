@@ -107,11 +107,7 @@ func (h *Handler) reshardError(err error, name string) *apiError {
 const scalingsPerDay = 10
 
 func (h *Handler) updateShardCount(q *request) (any, *apiError) {
-	name, e := h.streamName(q)
-	if e != nil {
-		return nil, e
-	}
-	info, attrs, e := h.stream(name)
+	name, info, attrs, e := h.target(q)
 	if e != nil {
 		return nil, e
 	}

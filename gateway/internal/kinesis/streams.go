@@ -144,11 +144,7 @@ func (h *Handler) checkShardLimit(adding int) *apiError {
 }
 
 func (h *Handler) deleteStream(q *request) (any, *apiError) {
-	name, e := h.streamName(q)
-	if e != nil {
-		return nil, e
-	}
-	info, attrs, e := h.stream(name)
+	name, info, attrs, e := h.target(q)
 	if e != nil {
 		return nil, e
 	}
@@ -169,11 +165,7 @@ func (h *Handler) deleteStream(q *request) (any, *apiError) {
 }
 
 func (h *Handler) describeStream(q *request) (any, *apiError) {
-	name, e := h.streamName(q)
-	if e != nil {
-		return nil, e
-	}
-	info, attrs, e := h.stream(name)
+	name, info, attrs, e := h.target(q)
 	if e != nil {
 		return nil, e
 	}
@@ -214,11 +206,7 @@ func shardsAfter(shards []shardOut, start string) []shardOut {
 }
 
 func (h *Handler) describeStreamSummary(q *request) (any, *apiError) {
-	name, e := h.streamName(q)
-	if e != nil {
-		return nil, e
-	}
-	info, attrs, e := h.stream(name)
+	name, info, attrs, e := h.target(q)
 	if e != nil {
 		return nil, e
 	}

@@ -89,11 +89,7 @@ type tagOut struct {
 }
 
 func (h *Handler) listTags(q *request) (any, *apiError) {
-	name, e := h.streamName(q)
-	if e != nil {
-		return nil, e
-	}
-	_, attrs, e := h.stream(name)
+	_, _, attrs, e := h.target(q)
 	if e != nil {
 		return nil, e
 	}
