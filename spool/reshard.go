@@ -52,9 +52,9 @@ func (s *Spool) MergeShards(stream, shardID, adjacentShardID string) error {
 // ones (a merge) and consumers can follow the lineage with the usual
 // rules. First every open shard that straddles a target boundary is split
 // at it; then the pieces inside each target range are merged left to
-// right. Intermediate shards may be short-lived, as on AWS. Each step is
-// durable on its own; the whole runs on the writer goroutine, so no append
-// sees a half-finished layout.
+// right. Intermediate shards may be short-lived, as on AWS. The whole runs
+// on the writer goroutine and is persisted in one write, so no append sees
+// a half-finished layout and a crash leaves the old layout or the new.
 func (s *Spool) UpdateShardCount(stream string, n int) error {
 	if n < 1 || n > maxShards {
 		return fmt.Errorf("%w: target shard count %d is outside 1..%d", ErrInvalidArgument, n, maxShards)
@@ -68,30 +68,42 @@ func (s *Spool) UpdateShardCount(stream string, n int) error {
 		if sameRanges(st.open, target) {
 			return nil
 		}
+		// The steps are applied to an in-memory layout and persisted once:
+		// appends wait for one metadata write, not one per step.
+		cur := st
+		step := func(parents []*shardState, ranges []HashRange) error {
+			next, err := newStreamState(s.reshardMeta(cur, parents, ranges), cur.lives())
+			cur = next
+			return err
+		}
 		// Splits: a target range starting strictly inside an open shard.
 		for _, t := range target[1:] {
-			st = s.cat.Load().byID[st.meta.ID]
-			sh := st.route(t.Start)
+			sh := cur.route(t.Start)
 			if sh.rng.Start == t.Start {
 				continue
 			}
-			if err := s.reshard(st, []*shardState{sh}, []HashRange{{sh.rng.Start, t.Start.sub(1)}, {t.Start, sh.rng.End}}); err != nil {
+			if err := step([]*shardState{sh}, []HashRange{{sh.rng.Start, t.Start.sub(1)}, {t.Start, sh.rng.End}}); err != nil {
 				return err
 			}
 		}
 		// Merges: every open shard now lies inside one target range.
 		for _, t := range target {
 			for {
-				st = s.cat.Load().byID[st.meta.ID]
-				a := st.route(t.Start)
+				a := cur.route(t.Start)
 				if a.rng.End == t.End {
 					break
 				}
-				b := st.route(a.rng.End.add(1))
-				if err := s.reshard(st, []*shardState{a, b}, []HashRange{{a.rng.Start, b.rng.End}}); err != nil {
+				b := cur.route(a.rng.End.add(1))
+				if err := step([]*shardState{a, b}, []HashRange{{a.rng.Start, b.rng.End}}); err != nil {
 					return err
 				}
 			}
+		}
+		if err := s.replaceStream(st, cur.meta); err != nil {
+			return err
+		}
+		for _, sh := range st.open {
+			sh.live.broadcast()
 		}
 		return nil
 	})
@@ -133,6 +145,18 @@ func (s *Spool) openShard(stream, shardID string) (*streamState, *shardState, er
 // order given. Writer goroutine only: no append can slip
 // in between closing a parent and publishing its children.
 func (s *Spool) reshard(st *streamState, parents []*shardState, ranges []HashRange) error {
+	if err := s.replaceStream(st, s.reshardMeta(st, parents, ranges)); err != nil {
+		return err
+	}
+	for _, p := range parents {
+		p.live.broadcast()
+	}
+	return nil
+}
+
+// reshardMeta returns st's metadata with parents closed and children
+// added over ranges.
+func (s *Spool) reshardMeta(st *streamState, parents []*shardState, ranges []HashRange) streamMeta {
 	m := st.meta
 	m.Shards = append([]shardMeta(nil), m.Shards...)
 	now := s.opts.Clock.Wall().UnixMilli()
@@ -158,11 +182,5 @@ func (s *Spool) reshard(st *streamState, parents []*shardState, ranges []HashRan
 		m.Shards = append(m.Shards, child)
 		m.NextShard++
 	}
-	if err := s.replaceStream(st, m); err != nil {
-		return err
-	}
-	for _, p := range parents {
-		p.live.broadcast()
-	}
-	return nil
+	return m
 }

@@ -3,6 +3,7 @@ package kinesis
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,10 +131,14 @@ func TestSubscribeToShard(t *testing.T) {
 	if len(ev.Records) != 3 || string(ev.Records[0].Data) != "old-0" || ev.ContinuationSequenceNumber == nil || *ev.ContinuationSequenceNumber != *ev.Records[2].SequenceNumber {
 		t.Fatalf("first event: %d records, continuation %v", len(ev.Records), ev.ContinuationSequenceNumber)
 	}
-	// Same consumer and shard again within five seconds: ResourceInUse.
-	_, err = c.SubscribeToShard(ctx, &awskinesis.SubscribeToShardInput{ConsumerARN: &carn, ShardId: aws.String("shardId-000000000000"), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeLatest}})
-	if apiCode(err) != errResourceInUse {
-		t.Errorf("second subscription: %v", err)
+	// Same consumer and shard again within five seconds: ResourceInUse,
+	// however the ARN is spelled.
+	otherRegion := strings.Replace(carn, "us-east-1", "eu-west-1", 1)
+	for _, arn := range []string{carn, otherRegion} {
+		_, err = c.SubscribeToShard(ctx, &awskinesis.SubscribeToShardInput{ConsumerARN: &arn, ShardId: aws.String("shardId-000000000000"), StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeLatest}})
+		if apiCode(err) != errResourceInUse {
+			t.Errorf("second subscription as %s: %v", arn, err)
+		}
 	}
 	// New records are pushed.
 	c.PutRecord(ctx, &awskinesis.PutRecordInput{StreamName: aws.String("s"), PartitionKey: aws.String("k"), Data: []byte("new")})

@@ -49,7 +49,7 @@ func decodeFastPutRecords(body []byte) (in map[string]any, recs []spool.Record, 
 	var req fastPutRecords
 	// encoding/json matches member names case-insensitively; Coral does
 	// not, so a body with a near-miss name ("data") takes the full path.
-	if !exactKeys(body) || json.Unmarshal(body, &req) != nil || len(req.Records) < 1 || len(req.Records) > 500 {
+	if !jsonWithinLimits(body) || !exactKeys(body) || json.Unmarshal(body, &req) != nil || len(req.Records) < 1 || len(req.Records) > 500 {
 		return nil, nil, false
 	}
 	in = map[string]any{}
@@ -94,26 +94,30 @@ func decodeFastPutRecords(body []byte) (in map[string]any, recs []spool.Record, 
 var fastKeys = []string{"Records", "StreamName", "StreamARN", "Data", "PartitionKey", "ExplicitHashKey"}
 
 // exactKeys reports whether every object key in a JSON text is free of
-// escapes and, if it equals one of fastKeys ignoring case, equals it
-// exactly. It assumes nothing about validity (Unmarshal checks that).
+// escapes, is not a near miss of one of fastKeys (equal ignoring case but
+// not exactly), and does not repeat one of fastKeys within its object
+// (encoding/json would merge repeated members into one value, where the
+// full path keeps the last). It assumes nothing about validity (Unmarshal
+// checks that).
 func exactKeys(b []byte) bool {
-	var stack []byte // '{' or '['
+	type frame struct {
+		obj  bool
+		seen uint8 // fastKeys met in this object, one bit each
+	}
+	var stack []frame
 	expectKey := false
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; c {
-		case '{':
-			stack = append(stack, c)
-			expectKey = true
-		case '[':
-			stack = append(stack, c)
-			expectKey = false
+		case '{', '[':
+			stack = append(stack, frame{obj: c == '{'})
+			expectKey = c == '{'
 		case '}', ']':
 			if len(stack) > 0 {
 				stack = stack[:len(stack)-1]
 			}
 			expectKey = false
 		case ',':
-			expectKey = len(stack) > 0 && stack[len(stack)-1] == '{'
+			expectKey = len(stack) > 0 && stack[len(stack)-1].obj
 		case '"':
 			j := i + 1
 			for j < len(b) && b[j] != '"' {
@@ -125,10 +129,16 @@ func exactKeys(b []byte) bool {
 				}
 				j++
 			}
-			if expectKey {
+			if expectKey && len(stack) > 0 {
 				key := string(b[i+1 : min(j, len(b))])
-				for _, k := range fastKeys {
-					if key != k && strings.EqualFold(key, k) {
+				top := &stack[len(stack)-1]
+				for n, k := range fastKeys {
+					if key == k {
+						if top.seen&(1<<n) != 0 {
+							return false
+						}
+						top.seen |= 1 << n
+					} else if strings.EqualFold(key, k) {
 						return false
 					}
 				}

@@ -43,6 +43,8 @@ func FuzzPutRecordsFastPath(f *testing.F) {
 		`{"StreamName":"s","Records":[{"Data":"AA==","PartitionKey":"k"}]}}`,
 		`{"StreamName":"s","StreamName":"t","Records":[{"Data":"AA==","PartitionKey":"k"}]}`,
 		`{"StreamName":"s","Records":[{"data":"AA==","partitionkey":"k"}]}`,
+		`{"StreamName":"s","Records":[{"Data":"AA==","PartitionKey":"a"}],"Records":[{"Data":"AA=="}]}`,
+		`{"StreamName":"s","Records":[{"Data":"AA==","PartitionKey":"a","PartitionKey":"b"}]}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -1,7 +1,6 @@
 package kinesis
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -13,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,11 +89,13 @@ type Handler struct {
 	auth *authenticator
 	log  *slog.Logger
 
-	inflight   *semaphore.Weighted
-	limits     *limiter
-	subs       *subscriptions
-	resharding sync.Mutex // one UpdateShardCount history at a time
-	scaleLog   map[string][]time.Time
+	inflight *semaphore.Weighted
+	limits   *limiter
+	subs     *subscriptions
+	// control serialises the operations that change shard counts, so a
+	// quota or ½×–2× check and the change it allows are one step.
+	control  sync.Mutex
+	scaleLog map[string][]time.Time // UpdateShardCount times per stream (control)
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
@@ -176,6 +178,9 @@ type request struct {
 	w    http.ResponseWriter
 	r    *http.Request
 	ctx  context.Context
+	// release gives the body's in-flight budget back early (long-running
+	// operations call it once the body is decoded).
+	release func()
 }
 
 type opFunc func(h *Handler, q *request) (any, *apiError)
@@ -279,7 +284,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		writeRaw(w, http.StatusRequestEntityTooLarge, "", nil)
 		return
 	}
-	body, ok := h.readBody(w, r)
+	body, release, ok := h.readBody(w, r)
+	defer release()
 	if !ok {
 		return
 	}
@@ -367,7 +373,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, isCBOR, aerr)
 		return
 	}
-	q := &request{op: op, in: in, cbor: isCBOR, w: w, r: r, ctx: r.Context()}
+	q := &request{op: op, in: in, cbor: isCBOR, w: w, r: r, ctx: r.Context(), release: release}
 	out, aerr := operations[op](h, q)
 	switch {
 	case aerr != nil:
@@ -381,34 +387,56 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 // streamed is returned by operations that wrote their own response.
 var streamed = &struct{ streamed bool }{}
 
-// readBody reads the request body while holding its size in the in-flight
-// budget, so concurrent large requests wait instead of growing the heap.
-func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	n := r.ContentLength
-	if n < 0 {
-		n = h.cfg.MaxRequestBytes // unknown length: reserve the maximum
+// Request bodies are read in chunks, each taken from the in-flight budget
+// before it is read, so a client holds only what it has actually sent
+// (a stalled body cannot reserve its whole Content-Length), and the budget
+// is kept until the answer is written. A body must arrive within
+// bodyReadTimeout.
+const (
+	bodyChunk       = 64 << 10
+	bodyReadTimeout = time.Minute
+)
+
+// readBody reads the request body. release gives its budget back (call it
+// once the request no longer needs the body; it may be called again).
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (body []byte, release func(), ok bool) {
+	var held int64
+	release = func() {
+		if held > 0 {
+			h.inflight.Release(held)
+			held = 0
+		}
 	}
-	if n == 0 {
-		return nil, true
+	if r.ContentLength == 0 {
+		return nil, release, true
 	}
-	if err := h.inflight.Acquire(r.Context(), n); err != nil {
-		return nil, false
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
+	defer rc.SetReadDeadline(time.Time{})
+	src := http.MaxBytesReader(w, r.Body, h.cfg.MaxRequestBytes)
+	for {
+		if err := h.inflight.Acquire(r.Context(), bodyChunk); err != nil {
+			release()
+			return nil, release, false
+		}
+		held += bodyChunk
+		body = slices.Grow(body, bodyChunk)
+		n, err := io.ReadFull(src, body[len(body):len(body)+bodyChunk])
+		body = body[:len(body)+n]
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return body, release, true
+		}
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			release()
+			writeRaw(w, http.StatusRequestEntityTooLarge, "", nil)
+			return nil, release, false
+		case err != nil:
+			release()
+			return nil, release, false // the client went away or stalled
+		}
 	}
-	defer h.inflight.Release(n)
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.cfg.MaxRequestBytes))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		writeRaw(w, http.StatusRequestEntityTooLarge, "", nil)
-		return nil, false
-	case err != nil && err != io.EOF:
-		return nil, false // the client went away
-	}
-	return buf.Bytes(), true
 }
 
 func (h *Handler) writeResult(w http.ResponseWriter, isCBOR bool, out any) {

@@ -2,6 +2,7 @@ package kinesis
 
 import (
 	"errors"
+	"math"
 	"math/big"
 	"slices"
 	"time"
@@ -258,10 +259,11 @@ func (h *Handler) position(name, shardID, typ, seq string, hasSeq bool, secs flo
 		if !hasTS {
 			return spool.Cursor{}, newError(errInvalidArgument, "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.")
 		}
-		ms := int64(secs * 1000)
-		if now := h.cfg.Now().UnixMilli(); ms > now {
-			return spool.Cursor{}, newError(errInvalidArgument, "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: %d, currentTimestampInMillis: %d", ms, now)
+		now := h.cfg.Now().UnixMilli()
+		if math.IsNaN(secs) || secs*1000 > float64(now) {
+			return spool.Cursor{}, newError(errInvalidArgument, "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: %.0f, currentTimestampInMillis: %d", secs*1000, now)
 		}
+		ms := int64(max(secs*1000, 0))
 		pos.Timestamp = time.UnixMilli(ms)
 	default: // TRIM_HORIZON, LATEST
 		if hasSeq {

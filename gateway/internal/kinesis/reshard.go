@@ -36,6 +36,8 @@ func (h *Handler) provisionedShard(name, shardID string) (spool.StreamInfo, spoo
 }
 
 func (h *Handler) splitShard(q *request) (any, *apiError) {
+	h.control.Lock()
+	defer h.control.Unlock()
 	name, e := h.streamName(q)
 	if e != nil {
 		return nil, e
@@ -66,6 +68,8 @@ func bigOf(k spool.HashKey) *big.Int {
 }
 
 func (h *Handler) mergeShards(q *request) (any, *apiError) {
+	h.control.Lock()
+	defer h.control.Unlock()
 	name, e := h.streamName(q)
 	if e != nil {
 		return nil, e
@@ -107,6 +111,8 @@ func (h *Handler) reshardError(err error, name string) *apiError {
 const scalingsPerDay = 10
 
 func (h *Handler) updateShardCount(q *request) (any, *apiError) {
+	h.control.Lock()
+	defer h.control.Unlock()
 	name, info, attrs, e := h.target(q)
 	if e != nil {
 		return nil, e
@@ -127,7 +133,6 @@ func (h *Handler) updateShardCount(q *request) (any, *apiError) {
 			return nil, e
 		}
 	}
-	h.resharding.Lock()
 	now := h.cfg.Now()
 	recent := h.scaleLog[name][:0]
 	for _, t := range h.scaleLog[name] {
@@ -135,14 +140,15 @@ func (h *Handler) updateShardCount(q *request) (any, *apiError) {
 			recent = append(recent, t)
 		}
 	}
+	h.scaleLog[name] = recent
 	if len(recent) >= scalingsPerDay {
-		h.resharding.Unlock()
 		return nil, newError(errLimitExceeded, "Rate exceeded: stream %s under account %s has been scaled %d times in the last 24 hours.", name, h.cfg.AccountID, len(recent))
 	}
-	h.scaleLog[name] = append(recent, now)
-	h.resharding.Unlock()
 	if err := h.sp.UpdateShardCount(name, target); err != nil {
 		return nil, h.spoolError(err, name)
+	}
+	if target != cur {
+		h.scaleLog[name] = append(recent, now)
 	}
 	return map[string]any{"StreamName": name, "StreamARN": h.streamARN(name),
 		"CurrentShardCount": cur, "TargetShardCount": target}, nil

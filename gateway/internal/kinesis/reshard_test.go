@@ -249,3 +249,29 @@ func TestUpdateShardCount(t *testing.T) {
 		t.Errorf("eleventh scaling in a day: %v", err)
 	}
 }
+
+// Two UpdateShardCount calls at once cannot both pass the ½×–2× check
+// against the same starting count.
+func TestConcurrentUpdateShardCount(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.mustCreate("s", 4)
+	errs := make(chan error, 2)
+	for _, n := range []int32{8, 2} {
+		go func() {
+			_, err := e.client.UpdateShardCount(ctx, &awskinesis.UpdateShardCountInput{StreamName: aws.String("s"), TargetShardCount: aws.Int32(n), ScalingType: types.ScalingTypeUniformScaling})
+			errs <- err
+		}()
+	}
+	failed := 0
+	for range 2 {
+		if err := <-errs; err != nil {
+			if apiCode(err) != errLimitExceeded {
+				t.Errorf("refusal: %v", err)
+			}
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d of the two scalings failed, want exactly 1", failed)
+	}
+}

@@ -1,6 +1,7 @@
 package kinesis
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -120,11 +121,17 @@ var cborDec = func() cbor.DecMode {
 func decodeBody(body []byte, isCBOR bool) (map[string]any, *apiError) {
 	var v any
 	if isCBOR {
+		if !cborWithinLimits(body) {
+			return nil, errTooManyValues
+		}
 		if err := cborDec.Unmarshal(body, &v); err != nil {
 			return nil, &apiError{Type: errSerialization}
 		}
 	} else {
-		dec := json.NewDecoder(strings.NewReader(string(body)))
+		if !jsonWithinLimits(body) {
+			return nil, errTooManyValues
+		}
+		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		if !json.Valid(body) || dec.Decode(&v) != nil {
 			return nil, &apiError{Type: errSerialization}

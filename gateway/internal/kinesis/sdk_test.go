@@ -284,6 +284,12 @@ func TestPutAndGetEveryIteratorType(t *testing.T) {
 	if apiCode(err) != errResourceNotFound || apiMessage(err) != "Shard shardId-000000000009 in stream s under account 000000000000 does not exist" {
 		t.Errorf("unknown shard: %v", err)
 	}
+	// Far enough ahead that milliseconds overflow int64: still the future
+	// (the SDK cannot even encode it, so by hand).
+	status, body := e.call("GetShardIterator", map[string]any{"StreamName": "s", "ShardId": "shardId-000000000000", "ShardIteratorType": "AT_TIMESTAMP", "Timestamp": 1e17})
+	if status != 400 || body["__type"] != errInvalidArgument {
+		t.Errorf("timestamp 1e17: %d %v", status, body)
+	}
 	future := time.Now().Add(time.Hour)
 	if _, err = c.GetShardIterator(ctx, &awskinesis.GetShardIteratorInput{StreamName: aws.String("s"), ShardId: aws.String("shardId-000000000000"),
 		ShardIteratorType: types.ShardIteratorTypeAtTimestamp, Timestamp: &future}); apiCode(err) != errInvalidArgument {

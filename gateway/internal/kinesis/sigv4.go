@@ -192,10 +192,13 @@ func (a *authenticator) verify(r *http.Request, body []byte, query url.Values, p
 		return newError(errInvalidSignature, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", scopeDate, amzDate[:8], amzDate)
 	}
 
-	payloadHash := r.Header.Get("X-Amz-Content-Sha256")
-	if payloadHash == "" {
-		sum := sha256.Sum256(body)
-		payloadHash = hex.EncodeToString(sum[:])
+	// The signature covers the body through its hash, so the hash is
+	// always computed here; a client-sent X-Amz-Content-Sha256 must agree
+	// (else a captured request could be replayed with another body).
+	sum := sha256.Sum256(body)
+	payloadHash := hex.EncodeToString(sum[:])
+	if h := r.Header.Get("X-Amz-Content-Sha256"); h != "" && !strings.EqualFold(h, payloadHash) {
+		return newError(errInvalidSignature, "The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
 	if p.presigned {
 		query = maps.Clone(query)

@@ -152,12 +152,20 @@ func TestAuthenticatorCheck(t *testing.T) {
 			req := sigRequest(t, "http://kinesis.local/some%20path/a+b/?b=2&a-=x&a=1&a=0&sp=a%20b&plus=%2B", sigBody)
 			return sigSigned(t, req, sigBody, sigCreds, "kinesis", sigNow)
 		}, wantAKID: "AKIDEXAMPLE"},
-		{name: "x-amz-content-sha256 replaces the body hash", req: func(t *testing.T) (*http.Request, []byte) {
+		{name: "x-amz-content-sha256 that matches the body", req: func(t *testing.T) (*http.Request, []byte) {
 			req := sigRequest(t, url, sigBody)
-			req.Header.Set("X-Amz-Content-Sha256", sigSHA256Hex("declared"))
-			r, _ := sigSigned(t, req, "declared", sigCreds, "kinesis", sigNow)
-			return r, []byte(sigBody)
+			req.Header.Set("X-Amz-Content-Sha256", sigSHA256Hex(sigBody))
+			return sigSigned(t, req, sigBody, sigCreds, "kinesis", sigNow)
 		}, wantAKID: "AKIDEXAMPLE"},
+		// A captured request replayed with another body and the original
+		// body's hash in X-Amz-Content-Sha256: the hash is not trusted.
+		{name: "x-amz-content-sha256 cannot stand in for another body", req: func(t *testing.T) (*http.Request, []byte) {
+			req := sigRequest(t, url, sigBody)
+			r, _ := sigSigned(t, req, sigBody, sigCreds, "kinesis", sigNow)
+			r.Header.Set("X-Amz-Content-Sha256", sigSHA256Hex(sigBody))
+			forged := strings.Replace(sigBody, "pk", "xx", 1)
+			return r, []byte(forged)
+		}, wantAKID: "AKIDEXAMPLE", wantType: errInvalidSignature, wantMsg: "The provided 'x-amz-content-sha256' header does not match what was computed."},
 		{name: "content-length from r.ContentLength", req: func(t *testing.T) (*http.Request, []byte) {
 			r, b := std(sigCreds, 0)(t)
 			r.Header.Del("Content-Length") // as with httptest.NewRequest

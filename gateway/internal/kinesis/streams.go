@@ -119,6 +119,8 @@ func (h *Handler) createStream(q *request) (any, *apiError) {
 		}
 		attrs.MaxKiB = kib
 	}
+	h.control.Lock()
+	defer h.control.Unlock()
 	if e := h.checkShardLimit(int(shards)); e != nil {
 		return nil, e
 	}
@@ -158,6 +160,10 @@ func (h *Handler) deleteStream(q *request) (any, *apiError) {
 	if err := h.sp.DeleteStream(name); err != nil {
 		return nil, h.spoolError(err, name)
 	}
+	h.control.Lock()
+	delete(h.scaleLog, name)
+	h.control.Unlock()
+	h.limits.forget(name)
 	if h.cfg.Observer != nil {
 		h.cfg.Observer.StreamDeleted(name)
 	}
@@ -369,7 +375,10 @@ func filterShards(info spool.StreamInfo, filter map[string]any) ([]shardOut, *ap
 		if !ok {
 			return nil, newError(errInvalidArgument, "ShardFilter type %s requires Timestamp.", typ)
 		}
-		at := time.UnixMilli(int64(secs * 1000))
+		if math.IsNaN(secs) || math.IsInf(secs, 0) {
+			return nil, newError(errInvalidArgument, "ShardFilter Timestamp %v is not a time.", secs)
+		}
+		at := time.UnixMilli(int64(max(min(secs*1000, 1e15), -1e15)))
 		keep = func(i int) bool {
 			s := info.Shards[i]
 			end, closed := closedAt[s.ID]

@@ -22,6 +22,8 @@ import (
 const (
 	subscriptionTTL    = 5 * time.Minute
 	subscribeHeartbeat = 5 * time.Second
+	// subscribeWriteTimeout bounds one event's write to a slow subscriber.
+	subscribeWriteTimeout = 15 * time.Second
 	// resubscribeGrace: a second subscription of the same consumer and
 	// shard within this time is refused; after it, the newer one wins.
 	resubscribeGrace  = 5 * time.Second
@@ -94,11 +96,11 @@ type subscribeEvent struct {
 }
 
 func (h *Handler) subscribeToShard(q *request) (any, *apiError) {
-	arn := q.in["ConsumerARN"].(string)
-	name, _, e := h.consumerByARN(arn)
+	name, c, e := h.consumerByARN(q.in["ConsumerARN"].(string))
 	if e != nil {
 		return nil, e
 	}
+	arn := h.consumerARN(name, c) // canonical: other spellings resolve to it
 	shardID := q.in["ShardId"].(string)
 	sp := q.in["StartingPosition"].(map[string]any)
 	seq, hasSeq := sp["SequenceNumber"].(string)
@@ -107,6 +109,7 @@ func (h *Handler) subscribeToShard(q *request) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
+	q.release() // the stream may last minutes; its body is decoded
 	if !h.track() {
 		return nil, &apiError{Type: errServiceUnavailable, Message: "The gateway is shutting down.", Status: http.StatusServiceUnavailable}
 	}
@@ -131,6 +134,9 @@ func (h *Handler) subscribeToShard(q *request) (any, *apiError) {
 		if err != nil {
 			return false
 		}
+		// A subscriber that stops reading must not hold the goroutine (and
+		// Close) forever.
+		rc.SetWriteDeadline(time.Now().Add(subscribeWriteTimeout))
 		if err := enc.Encode(w, eventstream.Message{Headers: headers, Payload: b}); err != nil {
 			return false
 		}

@@ -1,6 +1,7 @@
 package kinesis
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -41,7 +42,13 @@ type limiter struct {
 	now    func() time.Time
 	mu     sync.Mutex
 	shards map[string]*shardBuckets
+	added  int // entries added since the last sweep
 }
+
+// sweepEvery: after this many new entries, entries idle for over a second
+// (whose buckets are full again, the same as no entry) are dropped, so the
+// map does not grow with resharding and stream churn.
+const sweepEvery = 1024
 
 func newLimiter(now func() time.Time) *limiter {
 	return &limiter{now: now, shards: map[string]*shardBuckets{}}
@@ -51,10 +58,40 @@ func (l *limiter) get(stream, shard string) *shardBuckets {
 	k := stream + "/" + shard
 	b := l.shards[k]
 	if b == nil {
+		if l.added++; l.added >= sweepEvery {
+			l.sweep()
+		}
 		b = &shardBuckets{}
 		l.shards[k] = b
 	}
 	return b
+}
+
+func (l *limiter) sweep() {
+	l.added = 0
+	now := l.now()
+	for k, b := range l.shards {
+		last := b.putRecs.last
+		for _, t := range []time.Time{b.putBytes.last, b.getCalls.last, b.getBytes.last} {
+			if t.After(last) {
+				last = t
+			}
+		}
+		if now.Sub(last) > time.Second && b.getBytes.tokens >= 0 {
+			delete(l.shards, k)
+		}
+	}
+}
+
+// forget drops a deleted stream's entries.
+func (l *limiter) forget(stream string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k := range l.shards {
+		if strings.HasPrefix(k, stream+"/") {
+			delete(l.shards, k)
+		}
+	}
 }
 
 // allowPut takes n records of size bytes from the shard's write allowance,
