@@ -1,8 +1,7 @@
 package kinesis
 
 import (
-	"encoding/json"
-	"strings"
+	"unicode/utf8"
 
 	"github.com/tributary-edge/tributary/spool"
 )
@@ -11,22 +10,11 @@ import (
 // and checking it member by member (schema.go) gives Coral's exact error
 // texts, but costs more than storing the records. A well-formed PutRecords
 // — the bulk of a gateway's traffic — is decoded straight into records
-// here instead; anything this path is not sure about (a wrong type, a null,
-// a constraint broken, an unusual spelling) falls back to the full path,
-// which then answers with the exact error. Both paths accept the same
-// requests.
-
-type fastEntry struct {
-	Data            *string `json:"Data"`
-	PartitionKey    *string `json:"PartitionKey"`
-	ExplicitHashKey *string `json:"ExplicitHashKey"`
-}
-
-type fastPutRecords struct {
-	Records    []*fastEntry `json:"Records"`
-	StreamName *string      `json:"StreamName"`
-	StreamARN  *string      `json:"StreamARN"`
-}
+// here instead, in one pass over the body; anything this path is not sure
+// about (a wrong type, a null, an escape, a constraint broken, an unknown
+// or repeated member) falls back to the full path, which then answers with
+// the exact error. FuzzPutRecordsFastPath checks that whatever this path
+// accepts, the full path accepts with the same records.
 
 var (
 	hashKeyCheck     = regex(hashPattern)
@@ -43,111 +31,218 @@ func (h *Handler) putFast(q *request, recs []spool.Record) (any, *apiError) {
 	return h.storeRecords(q, name, recs)
 }
 
-// decodeFastPutRecords decodes and checks a PutRecords body without the
-// generic tree. in holds StreamName and StreamARN as the full path would.
+// decodeFastPutRecords decodes and checks a PutRecords body in one pass,
+// without the generic tree. in holds StreamName and StreamARN as the full
+// path would. It takes only the plain shape SDKs send: the members
+// StreamName, StreamARN and Records, each at most once, records of Data,
+// PartitionKey and ExplicitHashKey, strings without escapes; anything
+// else (unknown or repeated members, escapes, nulls, other types) is left
+// to the full path.
 func decodeFastPutRecords(body []byte) (in map[string]any, recs []spool.Record, ok bool) {
-	var req fastPutRecords
-	// encoding/json matches member names case-insensitively; Coral does
-	// not, so a body with a near-miss name ("data") takes the full path.
-	if !jsonWithinLimits(body) || !exactKeys(body) || json.Unmarshal(body, &req) != nil || len(req.Records) < 1 || len(req.Records) > 500 {
+	p := fastParser{b: body}
+	var name, arn []byte
+	var haveName, haveARN, haveRecords bool
+	if !p.byte('{') {
+		return nil, nil, false
+	}
+	for first := true; ; first = false {
+		if p.byte('}') {
+			break
+		}
+		if !first && !p.byte(',') {
+			return nil, nil, false
+		}
+		key, ok := p.str()
+		if !ok || !p.byte(':') {
+			return nil, nil, false
+		}
+		switch string(key) {
+		case "StreamName":
+			if haveName {
+				return nil, nil, false
+			}
+			name, haveName = p.str()
+		case "StreamARN":
+			if haveARN {
+				return nil, nil, false
+			}
+			arn, haveARN = p.str()
+		case "Records":
+			if haveRecords {
+				return nil, nil, false
+			}
+			recs, haveRecords = p.records()
+		default:
+			return nil, nil, false
+		}
+		if p.failed {
+			return nil, nil, false
+		}
+	}
+	p.space()
+	if p.failed || p.i != len(p.b) || !haveRecords || !haveName && !haveARN {
 		return nil, nil, false
 	}
 	in = map[string]any{}
-	if req.StreamName != nil {
-		if !passes(*req.StreamName, streamNameChecks) {
+	if haveName {
+		if s := string(name); passes(s, streamNameChecks) {
+			in["StreamName"] = s
+		} else {
 			return nil, nil, false
 		}
-		in["StreamName"] = *req.StreamName
 	}
-	if req.StreamARN != nil {
-		if !passes(*req.StreamARN, streamARNChecks) {
+	if haveARN {
+		if s := string(arn); passes(s, streamARNChecks) {
+			in["StreamARN"] = s
+		} else {
 			return nil, nil, false
-		}
-		in["StreamARN"] = *req.StreamARN
-	}
-	if req.StreamName == nil && req.StreamARN == nil {
-		return nil, nil, false
-	}
-	recs = make([]spool.Record, len(req.Records))
-	for i, e := range req.Records {
-		if e == nil || e.Data == nil || e.PartitionKey == nil {
-			return nil, nil, false
-		}
-		if n := length(*e.PartitionKey); n < 1 || n > 256 {
-			return nil, nil, false
-		}
-		data, err := decodeBase64(*e.Data)
-		if err != nil || len(data) > 1<<20 {
-			return nil, nil, false
-		}
-		recs[i] = spool.Record{PartitionKey: *e.PartitionKey, Data: data}
-		if e.ExplicitHashKey != nil {
-			if hashKeyCheck.failure(*e.ExplicitHashKey, kString) != "" {
-				return nil, nil, false
-			}
-			recs[i].ExplicitHashKey = *e.ExplicitHashKey
 		}
 	}
 	return in, recs, true
 }
 
-var fastKeys = []string{"Records", "StreamName", "StreamARN", "Data", "PartitionKey", "ExplicitHashKey"}
+// fastParser reads the plain JSON decodeFastPutRecords accepts.
+type fastParser struct {
+	b      []byte
+	i      int
+	failed bool
+}
 
-// exactKeys reports whether every object key in a JSON text is free of
-// escapes, is not a near miss of one of fastKeys (equal ignoring case but
-// not exactly), and does not repeat one of fastKeys within its object
-// (encoding/json would merge repeated members into one value, where the
-// full path keeps the last). It assumes nothing about validity (Unmarshal
-// checks that).
-func exactKeys(b []byte) bool {
-	type frame struct {
-		obj  bool
-		seen uint8 // fastKeys met in this object, one bit each
+func (p *fastParser) space() {
+	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\t' || p.b[p.i] == '\n' || p.b[p.i] == '\r') {
+		p.i++
 	}
-	var stack []frame
-	expectKey := false
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; c {
-		case '{', '[':
-			stack = append(stack, frame{obj: c == '{'})
-			expectKey = c == '{'
-		case '}', ']':
-			if len(stack) > 0 {
-				stack = stack[:len(stack)-1]
+}
+
+// byte consumes c (after white space) if it is next.
+func (p *fastParser) byte(c byte) bool {
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// str reads a string without escapes, of valid UTF-8 and no control
+// characters; the result aliases the body.
+func (p *fastParser) str() ([]byte, bool) {
+	if !p.byte('"') {
+		p.failed = true
+		return nil, false
+	}
+	start := p.i
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			s := p.b[start:p.i]
+			p.i++
+			if !utf8.Valid(s) {
+				p.failed = true
+				return nil, false
 			}
-			expectKey = false
-		case ',':
-			expectKey = len(stack) > 0 && stack[len(stack)-1].obj
-		case '"':
-			j := i + 1
-			for j < len(b) && b[j] != '"' {
-				if b[j] == '\\' {
-					if expectKey {
-						return false
-					}
-					j++
-				}
-				j++
+			return s, true
+		case c == '\\' || c < 0x20:
+			p.failed = true
+			return nil, false
+		}
+		p.i++
+	}
+	p.failed = true
+	return nil, false
+}
+
+// records reads the Records array: 1 to 500 valid entries.
+func (p *fastParser) records() ([]spool.Record, bool) {
+	if !p.byte('[') {
+		p.failed = true
+		return nil, false
+	}
+	recs := make([]spool.Record, 0, 16)
+	for first := true; ; first = false {
+		if p.byte(']') {
+			break
+		}
+		if !first && !p.byte(',') || len(recs) == 500 {
+			p.failed = true
+			return nil, false
+		}
+		r, ok := p.record()
+		if !ok {
+			p.failed = true
+			return nil, false
+		}
+		recs = append(recs, r)
+	}
+	if len(recs) == 0 {
+		p.failed = true
+		return nil, false
+	}
+	return recs, true
+}
+
+// record reads one entry and checks it as the schema would.
+func (p *fastParser) record() (spool.Record, bool) {
+	var r spool.Record
+	var data, key, hash []byte
+	var haveData, haveKey, haveHash bool
+	if !p.byte('{') {
+		return r, false
+	}
+	for first := true; ; first = false {
+		if p.byte('}') {
+			break
+		}
+		if !first && !p.byte(',') {
+			return r, false
+		}
+		k, ok := p.str()
+		if !ok || !p.byte(':') {
+			return r, false
+		}
+		var v []byte
+		if v, ok = p.str(); !ok {
+			return r, false
+		}
+		switch string(k) {
+		case "Data":
+			if haveData {
+				return r, false
 			}
-			if expectKey && len(stack) > 0 {
-				key := string(b[i+1 : min(j, len(b))])
-				top := &stack[len(stack)-1]
-				for n, k := range fastKeys {
-					if key == k {
-						if top.seen&(1<<n) != 0 {
-							return false
-						}
-						top.seen |= 1 << n
-					} else if strings.EqualFold(key, k) {
-						return false
-					}
-				}
-				expectKey = false
+			data, haveData = v, true
+		case "PartitionKey":
+			if haveKey {
+				return r, false
 			}
-			i = j
+			key, haveKey = v, true
+		case "ExplicitHashKey":
+			if haveHash {
+				return r, false
+			}
+			hash, haveHash = v, true
+		default:
+			return r, false
 		}
 	}
-	return true
+	if !haveData || !haveKey {
+		return r, false
+	}
+	r.PartitionKey = string(key)
+	if n := length(r.PartitionKey); n < 1 || n > 256 {
+		return r, false
+	}
+	var err *apiError
+	if r.Data, err = decodeBase64Bytes(data); err != nil || len(r.Data) > 1<<20 {
+		return r, false
+	}
+	if haveHash {
+		r.ExplicitHashKey = string(hash)
+		if hashKeyCheck.failure(r.ExplicitHashKey, kString) != "" {
+			return r, false
+		}
+	}
+	return r, true
 }
 
 // passes reports whether a string meets constraint checks (nulls aside).
