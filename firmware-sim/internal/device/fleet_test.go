@@ -348,7 +348,10 @@ func TestBrokerKilledMidRun(t *testing.T) {
 	t.Parallel()
 	b := brokertest.Start(t)
 	c := testConfig(b.URL)
-	c.Count, c.Rate, c.Messages, c.Duration = 3, 50, 0, 2*time.Second
+	// Short backoff and room after the restart: under qemu a device deep in
+	// its backoff could otherwise still be waiting when the run ends.
+	c.Count, c.Rate, c.Messages, c.Duration = 3, 50, 0, 4*time.Second
+	c.BackoffMax = 200 * time.Millisecond
 	f, err := New(c)
 	if err != nil {
 		t.Fatal(err)
