@@ -1,0 +1,382 @@
+package uplink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tributary-edge/tributary/spool"
+)
+
+// Sink sends one batch to a destination. It returns nil only when the
+// destination has confirmed the whole batch; an error wrapping
+// ErrPermanent when retrying cannot help; any other error is retried.
+// Send may be called again with the same batch (a retry, or a resend
+// after a restart): Batch.ID is the same each time.
+type Sink interface {
+	Send(ctx context.Context, b *Batch) error
+}
+
+// Config describes one delivery.
+type Config struct {
+	Name    string   // also the checkpoint consumer ("uplink:<name>")
+	Streams []string // the streams it reads
+	Sink    Sink
+
+	// Buffering hints (Firehose): a batch closes at SizeHint data bytes
+	// (default 5 MiB) or Interval after its first record (default 300 s;
+	// 0 sends what is there at once), whichever comes first.
+	SizeHint int64
+	Interval time.Duration
+	// MaxRecords caps a batch's records (0: the sink's limit, if it has
+	// one, else none).
+	MaxRecords int
+
+	// MaxShards is how many shards send at once (default 4).
+	MaxShards int
+	// Backoff schedules retries; default DefaultBackoff.
+	Backoff Backoff
+	// Rescan is how often the stream's shards are listed to find new ones
+	// (resharding, a stream created later); default 1 s.
+	Rescan time.Duration
+
+	Logger *slog.Logger
+}
+
+// Delivery runs one Config against a spool. Start it, Close it.
+type Delivery struct {
+	cfg Config
+	sp  *spool.Spool
+	log *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	running map[string]bool // stream/shard being sent
+	status  Status
+}
+
+// Status is a delivery's state, for the admin API and metrics.
+type Status struct {
+	State        string // "connected", "retrying"
+	Delivered    int64  // records confirmed since start
+	Batches      int64
+	Failed       int64 // records sent to the error output
+	LastSuccess  time.Time
+	LastError    string
+	LastErrorAt  time.Time
+	RetryAttempt int
+}
+
+func (c *Config) setDefaults() error {
+	if c.Name == "" || len(c.Name) > 100 {
+		return fmt.Errorf("uplink: delivery name %q must be 1 to 100 characters", c.Name)
+	}
+	if len(c.Streams) == 0 {
+		return fmt.Errorf("uplink: delivery %q reads no stream", c.Name)
+	}
+	if c.Sink == nil {
+		return fmt.Errorf("uplink: delivery %q has no destination", c.Name)
+	}
+	if c.SizeHint == 0 {
+		c.SizeHint = 5 << 20
+	}
+	if c.SizeHint < 1 || c.SizeHint > 128<<20 {
+		return fmt.Errorf("uplink: delivery %q: size hint %d is outside 1 B..128 MiB", c.Name, c.SizeHint)
+	}
+	if c.Interval < 0 || c.Interval > 900*time.Second {
+		return fmt.Errorf("uplink: delivery %q: interval %s is outside 0..900s", c.Name, c.Interval)
+	}
+	if l, ok := c.Sink.(interface{ MaxRecords() int }); ok && c.MaxRecords == 0 {
+		c.MaxRecords = l.MaxRecords()
+	}
+	if c.MaxShards <= 0 {
+		c.MaxShards = 4
+	}
+	if c.Backoff.Min == 0 && c.Backoff.Max == 0 {
+		c.Backoff = DefaultBackoff
+	}
+	if c.Rescan <= 0 {
+		c.Rescan = time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return nil
+}
+
+// New checks cfg and returns a delivery ready to Start.
+func New(sp *spool.Spool, cfg Config) (*Delivery, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	return &Delivery{cfg: cfg, sp: sp, log: cfg.Logger.With("delivery", cfg.Name),
+		running: map[string]bool{}, status: Status{State: "connected"}}, nil
+}
+
+func (d *Delivery) consumer() string { return "uplink:" + d.cfg.Name }
+
+// Start begins delivering; it returns at once.
+func (d *Delivery) Start(ctx context.Context) {
+	d.ctx, d.cancel = context.WithCancel(ctx)
+	d.wg.Add(1)
+	go d.coordinate()
+}
+
+// Close stops the delivery and waits for it. A batch being sent is
+// abandoned unconfirmed (its checkpoint does not move), so it is sent
+// again after the next Start.
+func (d *Delivery) Close() {
+	if d.cancel != nil {
+		d.cancel()
+	}
+	d.wg.Wait()
+}
+
+// Status returns a snapshot of the delivery's state.
+func (d *Delivery) Status() Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.status
+}
+
+// coordinate starts a sender for every shard that is ready: not done,
+// not running, its parents done; at most MaxShards at once.
+func (d *Delivery) coordinate() {
+	defer d.wg.Done()
+	wake := make(chan struct{}, 1)
+	t := time.NewTicker(d.cfg.Rescan)
+	defer t.Stop()
+	for {
+		d.startReady(wake)
+		select {
+		case <-d.ctx.Done():
+			return
+		case <-t.C:
+		case <-wake:
+		}
+	}
+}
+
+func (d *Delivery) startReady(wake chan struct{}) {
+	for _, stream := range d.cfg.Streams {
+		info, err := d.sp.DescribeStream(stream)
+		if err != nil {
+			continue // not created yet, or deleted: looked for again later
+		}
+		done := map[string]bool{}
+		for _, sh := range info.Shards {
+			done[sh.ID] = d.shardDone(stream, sh)
+		}
+		for _, sh := range info.Shards {
+			key := stream + "/" + sh.ID
+			if done[sh.ID] {
+				continue
+			}
+			ready := true
+			for _, p := range sh.ParentShardIDs {
+				if isDone, listed := done[p]; listed && !isDone {
+					ready = false // a parent forgotten by retention is over
+				}
+			}
+			d.mu.Lock()
+			start := ready && !d.running[key] && len(d.running) < d.cfg.MaxShards
+			if start {
+				d.running[key] = true
+			}
+			d.mu.Unlock()
+			if !start {
+				continue
+			}
+			d.wg.Add(1)
+			go func() {
+				defer d.wg.Done()
+				err := d.sendShard(stream, sh.ID)
+				if err != nil && d.ctx.Err() == nil {
+					d.log.Warn("shard sender stopped", "stream", stream, "shard", sh.ID, "err", err)
+				}
+				d.mu.Lock()
+				delete(d.running, key)
+				d.mu.Unlock()
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			}()
+		}
+	}
+}
+
+// shardDone reports whether a closed shard is delivered to its end.
+func (d *Delivery) shardDone(stream string, sh spool.ShardInfo) bool {
+	if sh.Open() {
+		return false
+	}
+	if sh.LastSequence == "" {
+		return true // closed and empty
+	}
+	seq, ok, err := d.sp.GetCheckpoint(d.consumer(), stream, sh.ID)
+	if err != nil || !ok {
+		return false
+	}
+	cp, err1 := spool.ParseSeqNum(seq)
+	last, err2 := spool.ParseSeqNum(sh.LastSequence)
+	return err1 == nil && err2 == nil && cp.Counter >= last.Counter
+}
+
+// sendShard delivers one shard from its checkpoint until it ends (closed
+// and read to its end) or the delivery stops.
+func (d *Delivery) sendShard(stream, shardID string) error {
+	pos := spool.StartPosition{Type: spool.TrimHorizon}
+	if seq, ok, err := d.sp.GetCheckpoint(d.consumer(), stream, shardID); err != nil {
+		return err
+	} else if ok {
+		pos = spool.StartPosition{Type: spool.AfterSequenceNumber, SequenceNumber: seq}
+	}
+	cur, err := d.sp.Seek(stream, shardID, pos)
+	if err != nil {
+		return err
+	}
+	for {
+		b, next, end, err := d.collect(cur)
+		if err != nil {
+			return err
+		}
+		if b != nil {
+			if err := d.deliver(b); err != nil {
+				return err
+			}
+		}
+		cur = next
+		if end {
+			if b == nil {
+				// an empty tail: record the end so the shard counts as done
+				last := spool.SeqNum{Shard: cur.Shard, Counter: cur.Seq - 1}
+				if err := d.sp.SetCheckpoints(d.ctx, spool.Checkpoint{Consumer: d.consumer(), Stream: stream, ShardID: shardID, SequenceNumber: last.String()}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+}
+
+// collect reads from cur until the buffering hints close a batch. It
+// returns the batch (nil if none), where to go on, and whether the shard
+// has ended.
+func (d *Delivery) collect(cur spool.Cursor) (*Batch, spool.Cursor, bool, error) {
+	var b *Batch
+	var deadline time.Time
+	for {
+		res, err := d.sp.Read(cur, spool.ReadLimits{MaxRecords: pageRecords, MaxBytes: pageBytes})
+		if err != nil {
+			return nil, cur, false, err
+		}
+		for _, r := range res.Records {
+			if b == nil {
+				b = &Batch{Delivery: d.cfg.Name, Stream: cur.Stream, ShardID: cur.ShardID(), Start: cur,
+					First: r.Seq, Oldest: r.Arrival, sp: d.sp}
+				deadline = time.Now().Add(d.cfg.Interval)
+			}
+			b.Last = r.Seq
+			b.Records++
+			b.Bytes += int64(len(r.Data))
+			cur = spool.Cursor{Stream: cur.Stream, StreamID: cur.StreamID, Shard: cur.Shard, Seq: r.Seq.Counter + 1}
+			if b.Bytes >= d.cfg.SizeHint || b.Records == d.cfg.MaxRecords {
+				return b, cur, false, nil
+			}
+		}
+		cur = res.Next
+		if res.EndOfShard {
+			return b, cur, true, nil
+		}
+		if len(res.Records) > 0 {
+			continue // more may be waiting
+		}
+		if b != nil && !time.Now().Before(deadline) {
+			return b, cur, false, nil
+		}
+		ctx := d.ctx
+		var cancel context.CancelFunc = func() {}
+		if b != nil {
+			ctx, cancel = context.WithDeadline(d.ctx, deadline)
+		}
+		err = d.sp.Wait(ctx, cur)
+		cancel()
+		if d.ctx.Err() != nil {
+			return nil, cur, false, d.ctx.Err()
+		}
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, cur, false, err
+		}
+	}
+}
+
+// deliver sends a batch until the sink confirms it or refuses it for
+// good, then moves the checkpoint.
+func (d *Delivery) deliver(b *Batch) error {
+	for attempt := 0; ; attempt++ {
+		err := d.cfg.Sink.Send(d.ctx, b)
+		if d.ctx.Err() != nil {
+			return d.ctx.Err()
+		}
+		switch {
+		case err == nil:
+			d.record(func(s *Status) {
+				s.State, s.RetryAttempt, s.LastSuccess = "connected", 0, time.Now()
+				s.Delivered += int64(b.Records)
+				s.Batches++
+			})
+		case errors.Is(err, ErrPermanent):
+			d.log.Error("batch refused for good; sent to the error output", "batch", b.ID(), "err", err)
+			if err := d.toErrorOutput(b, err); err != nil {
+				return err
+			}
+			d.record(func(s *Status) {
+				s.Failed += int64(b.Records)
+				s.LastError, s.LastErrorAt = err.Error(), time.Now()
+			})
+		default:
+			wait := d.cfg.Backoff.Wait(attempt)
+			d.record(func(s *Status) {
+				s.State, s.RetryAttempt = "retrying", attempt+1
+				s.LastError, s.LastErrorAt = err.Error(), time.Now()
+			})
+			d.log.Warn("delivery failed; retrying", "batch", b.ID(), "attempt", attempt+1, "in", wait, "err", err)
+			t := time.NewTimer(wait)
+			select {
+			case <-d.ctx.Done():
+				t.Stop()
+				return d.ctx.Err()
+			case <-t.C:
+			}
+			continue
+		}
+		return d.sp.SetCheckpoints(d.ctx, spool.Checkpoint{Consumer: d.consumer(), Stream: b.Stream, ShardID: b.ShardID, SequenceNumber: b.Last.String()})
+	}
+}
+
+// toErrorOutput stores each record of a refused batch in the dead-letter
+// stream with the reason.
+func (d *Delivery) toErrorOutput(b *Batch, cause error) error {
+	return b.Each(d.ctx, func(r spool.StoredRecord) error {
+		return d.sp.AppendDeadLetter(d.ctx, spool.DeadLetter{
+			Source: "uplink:" + d.cfg.Name + ":" + b.Stream,
+			Reason: cause.Error(),
+			Key:    r.PartitionKey,
+			Data:   r.Data,
+			Attrs:  map[string]string{"batch": b.ID(), "sequence_number": r.SequenceNumber()},
+		})
+	})
+}
+
+func (d *Delivery) record(fn func(*Status)) {
+	d.mu.Lock()
+	fn(&d.status)
+	d.mu.Unlock()
+}

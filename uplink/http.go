@@ -1,0 +1,152 @@
+package uplink
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tributary-edge/tributary/spool"
+)
+
+// HTTPSink delivers to an HTTP endpoint with Firehose's HTTP endpoint
+// delivery contract (kinesis.md §4): a POST of
+//
+//	{"requestId":"…","timestamp":<ms>,"records":[{"data":"<base64>"},…]}
+//
+// with the X-Amz-Firehose-* headers. Only a 200 whose JSON body echoes
+// the request id confirms a batch; 413 is permanent; anything else —
+// 3xx (not followed), 4xx, 5xx, a malformed answer, a timeout — is
+// retried. The request id is derived from the batch identity, so it is
+// the same on every retry and after a restart.
+type HTTPSink struct {
+	URL        string
+	AccessKey  string            // X-Amz-Firehose-Access-Key, sent verbatim
+	Attributes map[string]string // X-Amz-Firehose-Common-Attributes
+	SourceARN  string            // X-Amz-Firehose-Source-Arn
+	Gzip       bool              // Content-Encoding: gzip
+	Client     *http.Client      // default: 3-minute timeout, no redirects
+}
+
+// HTTPMaxRecords is the contract's limit of records per request.
+const HTTPMaxRecords = 10000
+
+// MaxRecords reports the contract's per-request limit to the delivery.
+func (s *HTTPSink) MaxRecords() int { return HTTPMaxRecords }
+
+// requestID is a UUID-shaped digest of the batch identity.
+func requestID(b *Batch) string {
+	s := sha256.Sum256([]byte(b.ID()))
+	h := hex.EncodeToString(s[:16])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+var defaultHTTPClient = &http.Client{
+	Timeout: 3 * time.Minute,
+	CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // a 3xx is an answer, retried
+	},
+}
+
+// Send implements Sink.
+func (s *HTTPSink) Send(ctx context.Context, b *Batch) error {
+	id := requestID(b)
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(s.writeBody(ctx, pw, b, id)) }()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, pr)
+	if err != nil {
+		pr.Close()
+		return fmt.Errorf("%w: %v", ErrPermanent, err)
+	}
+	h := req.Header
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Amz-Firehose-Protocol-Version", "1.0")
+	h.Set("X-Amz-Firehose-Request-Id", id)
+	if s.SourceARN != "" {
+		h.Set("X-Amz-Firehose-Source-Arn", s.SourceARN)
+	}
+	if s.AccessKey != "" {
+		h.Set("X-Amz-Firehose-Access-Key", s.AccessKey)
+	}
+	if len(s.Attributes) > 0 {
+		a, _ := json.Marshal(map[string]any{"commonAttributes": s.Attributes})
+		h.Set("X-Amz-Firehose-Common-Attributes", string(a))
+	}
+	if s.Gzip {
+		h.Set("Content-Encoding", "gzip")
+	}
+	c := s.Client
+	if c == nil {
+		c = defaultHTTPClient
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return fmt.Errorf("POST %s: %w", s.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	switch {
+	case resp.StatusCode == http.StatusRequestEntityTooLarge:
+		return fmt.Errorf("%w: %s answered 413 for request %s: %s", ErrPermanent, s.URL, id, truncate(body))
+	case resp.StatusCode != http.StatusOK:
+		return fmt.Errorf("%s answered %d for request %s: %s", s.URL, resp.StatusCode, id, truncate(body))
+	}
+	var ans struct {
+		RequestID    string `json:"requestId"`
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if err := json.Unmarshal(body, &ans); err != nil || ans.RequestID != id {
+		return fmt.Errorf("%s answered 200 for request %s without echoing its requestId (treated as 500): %s", s.URL, id, truncate(body))
+	}
+	return nil
+}
+
+// writeBody streams the request body from the spool.
+func (s *HTTPSink) writeBody(ctx context.Context, w io.Writer, b *Batch, id string) error {
+	var gz *gzip.Writer
+	if s.Gzip {
+		gz = gzip.NewWriter(w)
+		w = gz
+	}
+	bw := bufio.NewWriterSize(w, 32<<10)
+	bw.WriteString(`{"requestId":"` + id + `","timestamp":` + strconv.FormatInt(b.Oldest.UnixMilli(), 10) + `,"records":[`)
+	n := 0
+	err := b.Each(ctx, func(r spool.StoredRecord) error {
+		if n > 0 {
+			bw.WriteByte(',')
+		}
+		n++
+		bw.WriteString(`{"data":"`)
+		enc := base64.NewEncoder(base64.StdEncoding, bw)
+		enc.Write(r.Data)
+		enc.Close()
+		_, err := bw.WriteString(`"}`)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	bw.WriteString("]}")
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if gz != nil {
+		return gz.Close()
+	}
+	return nil
+}
+
+func truncate(b []byte) string {
+	if len(b) > 200 {
+		return string(b[:200]) + "…"
+	}
+	return string(b)
+}

@@ -1,0 +1,324 @@
+package uplink
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
+	"github.com/tributary-edge/tributary/spool"
+)
+
+// endpoint is an HTTP server implementing the receiving side of
+// Firehose's HTTP endpoint delivery contract; fail decides, per request,
+// to answer something other than success.
+type endpoint struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []endpointRequest
+	records  []string // data of accepted requests, in arrival order
+	fail     func(n int, r *http.Request) int
+}
+
+type endpointRequest struct {
+	id, accessKey, encoding, source, attrs string
+	status, records                        int
+}
+
+func newEndpoint(t *testing.T) *endpoint {
+	e := &endpoint{}
+	e.Server = httptest.NewServer(http.HandlerFunc(e.serve))
+	t.Cleanup(e.Close)
+	return e
+}
+
+func (e *endpoint) serve(w http.ResponseWriter, r *http.Request) {
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		gz, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		body = gz
+	}
+	var req struct {
+		RequestID string `json:"requestId"`
+		Timestamp int64  `json:"timestamp"`
+		Records   []struct {
+			Data []byte `json:"data"`
+		} `json:"records"`
+	}
+	if err := json.NewDecoder(body).Decode(&req); err != nil {
+		http.Error(w, "bad body: "+err.Error(), 400)
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rec := endpointRequest{id: r.Header.Get("X-Amz-Firehose-Request-Id"), accessKey: r.Header.Get("X-Amz-Firehose-Access-Key"),
+		encoding: r.Header.Get("Content-Encoding"), source: r.Header.Get("X-Amz-Firehose-Source-Arn"),
+		attrs: r.Header.Get("X-Amz-Firehose-Common-Attributes"), records: len(req.Records), status: 200}
+	if req.RequestID != rec.id || r.Header.Get("X-Amz-Firehose-Protocol-Version") != "1.0" || r.Header.Get("Content-Type") != "application/json" {
+		rec.status = 400
+	} else if e.fail != nil {
+		if s := e.fail(len(e.requests), r); s != 0 {
+			rec.status = s
+		}
+	}
+	e.requests = append(e.requests, rec)
+	switch rec.status {
+	case 200:
+		for _, x := range req.Records {
+			e.records = append(e.records, string(x.Data))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"requestId":%q,"timestamp":%d}`, req.RequestID, time.Now().UnixMilli())
+	case 299: // a 200 that does not echo the request id
+		w.Write([]byte(`{"requestId":"someone-else"}`))
+	case 302:
+		w.Header().Set("Location", "/elsewhere")
+		w.WriteHeader(302)
+	default:
+		w.WriteHeader(rec.status)
+		fmt.Fprintf(w, `{"requestId":%q,"errorMessage":"refused"}`, req.RequestID)
+	}
+}
+
+func (e *endpoint) snapshot() ([]endpointRequest, []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]endpointRequest(nil), e.requests...), append([]string(nil), e.records...)
+}
+
+func openSpool(t *testing.T, dir string) *spool.Spool {
+	t.Helper()
+	sp, err := spool.Open(spool.Options{Dir: dir, MinFreeDisk: -1, GCInterval: -1, Durability: spool.DurabilityNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sp.Close() })
+	return sp
+}
+
+func put(t *testing.T, sp *spool.Spool, stream string, from, to int) {
+	t.Helper()
+	var recs []spool.Record
+	for i := from; i < to; i++ {
+		recs = append(recs, spool.Record{PartitionKey: fmt.Sprint("k", i%7), Data: fmt.Appendf(nil, "k%d:%06d", i%7, i)})
+	}
+	if _, err := sp.Append(context.Background(), stream, recs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func start(t *testing.T, sp *spool.Spool, cfg Config) *Delivery {
+	t.Helper()
+	if cfg.Interval == 0 {
+		cfg.Interval = 20 * time.Millisecond
+	}
+	cfg.Backoff = Backoff{Min: time.Millisecond, Max: 10 * time.Millisecond}
+	cfg.Rescan = 10 * time.Millisecond
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	d, err := New(sp, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start(context.Background())
+	t.Cleanup(d.Close)
+	return d
+}
+
+// checkOrder asserts every record arrived and, per partition key, in
+// order; it returns how many arrived more than once.
+func checkOrder(t *testing.T, got []string, n int) int {
+	t.Helper()
+	seen := map[string]bool{}
+	last := map[string]string{}
+	dups := 0
+	for _, r := range got {
+		if seen[r] {
+			dups++
+			continue
+		}
+		seen[r] = true
+		key := r[:strings.IndexByte(r, ':')]
+		if r < last[key] {
+			t.Fatalf("key %s: %s after %s", key, r, last[key])
+		}
+		last[key] = r
+	}
+	if len(seen) != n {
+		t.Fatalf("%d distinct records arrived, want %d", len(seen), n)
+	}
+	return dups
+}
+
+func TestHTTPDeliversEverythingInOrder(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 2})
+	ep := newEndpoint(t)
+	put(t, sp, "s", 0, 1500)
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 4 << 10,
+		Sink: &HTTPSink{URL: ep.URL, AccessKey: "secret-key", SourceARN: "arn:aws:firehose:us-east-1:000000000000:deliverystream/d", Attributes: map[string]string{"site": "shed"}}})
+	put(t, sp, "s", 1500, 3000) // live data while the backlog drains
+	mqtttest.Eventually(t, 30*time.Second, "3000 records", func() bool { _, r := ep.snapshot(); return len(r) >= 3000 })
+	reqs, recs := ep.snapshot()
+	if dups := checkOrder(t, recs, 3000); dups != 0 {
+		t.Errorf("%d duplicates without any failure", dups)
+	}
+	for _, r := range reqs {
+		if r.status != 200 || r.accessKey != "secret-key" || r.source == "" || r.attrs != `{"commonAttributes":{"site":"shed"}}` {
+			t.Fatalf("request %+v", r)
+		}
+		if r.records > HTTPMaxRecords || r.records == 0 {
+			t.Fatalf("request of %d records", r.records)
+		}
+	}
+	if len(reqs) < 3000*9/(4<<10) { // ~9-byte records, 4 KiB batches
+		t.Errorf("only %d requests: size hint not applied", len(reqs))
+	}
+	// The status follows the sink's answer, which the delivery reads after
+	// the endpoint has recorded the request.
+	mqtttest.Eventually(t, 10*time.Second, "status: 3000 delivered, connected", func() bool {
+		s := d.Status()
+		return s.Delivered == 3000 && s.State == "connected"
+	})
+}
+
+// Every failure the contract names is retried with the same request id,
+// until a 200 that echoes it; nothing is lost or reordered.
+func TestHTTPRetriesWithTheSameRequestID(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	ep := newEndpoint(t)
+	answers := []int{503, 500, 302, 299, 429, 400}
+	ep.fail = func(n int, _ *http.Request) int {
+		if n < len(answers) {
+			return answers[n]
+		}
+		return 0
+	}
+	put(t, sp, "s", 0, 50)
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL, Gzip: true}})
+	mqtttest.Eventually(t, 30*time.Second, "50 records", func() bool { _, r := ep.snapshot(); return len(r) >= 50 })
+	reqs, recs := ep.snapshot()
+	checkOrder(t, recs, 50)
+	if len(reqs) != len(answers)+1 {
+		t.Fatalf("%d requests, want %d", len(reqs), len(answers)+1)
+	}
+	for _, r := range reqs {
+		if r.id != reqs[0].id || r.encoding != "gzip" {
+			t.Errorf("request %+v (first id %s)", r, reqs[0].id)
+		}
+	}
+	mqtttest.Eventually(t, 10*time.Second, "status: connected again, the last error kept", func() bool {
+		s := d.Status()
+		return s.State == "connected" && s.LastError != ""
+	})
+}
+
+// 413 is permanent: the batch goes to the error output (the dead-letter
+// stream, with the reason) and delivery moves on.
+func TestHTTP413GoesToTheErrorOutput(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	ep := newEndpoint(t)
+	ep.fail = func(n int, _ *http.Request) int {
+		if n == 0 {
+			return 413
+		}
+		return 0
+	}
+	put(t, sp, "s", 0, 10)
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
+	mqtttest.Eventually(t, 30*time.Second, "the refused batch in the dead-letter stream", func() bool {
+		info, _ := sp.DescribeStream(sp.DeadLetterStream())
+		return info.Records == 10
+	})
+	put(t, sp, "s", 10, 20)
+	mqtttest.Eventually(t, 30*time.Second, "the next records delivered", func() bool { _, r := ep.snapshot(); return len(r) == 10 })
+	cur, _ := sp.Seek(sp.DeadLetterStream(), "shardId-000000000000", spool.StartPosition{Type: spool.TrimHorizon})
+	res, _ := sp.Read(cur, spool.ReadLimits{MaxRecords: 1})
+	if !strings.Contains(string(res.Records[0].Data), "413") || !strings.Contains(string(res.Records[0].Data), `"source":"uplink:d:s"`) {
+		t.Errorf("dead letter: %s", res.Records[0].Data)
+	}
+	mqtttest.Eventually(t, 10*time.Second, "status: 10 failed, 10 delivered", func() bool {
+		s := d.Status()
+		return s.Failed == 10 && s.Delivered == 10
+	})
+}
+
+// The checkpoint moves only after the sink confirms: a delivery stopped
+// mid-outage and started again (a restart) sends what was not confirmed,
+// and nothing it had confirmed.
+func TestHTTPResumesFromTheCheckpointAfterARestart(t *testing.T) {
+	dir := t.TempDir()
+	sp := openSpool(t, dir)
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 2})
+	ep := newEndpoint(t)
+	put(t, sp, "s", 0, 200)
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
+	mqtttest.Eventually(t, 30*time.Second, "200 records", func() bool { _, r := ep.snapshot(); return len(r) == 200 })
+	ep.mu.Lock()
+	ep.fail = func(int, *http.Request) int { return 503 } // the destination goes down
+	ep.mu.Unlock()
+	put(t, sp, "s", 200, 300)
+	mqtttest.Eventually(t, 30*time.Second, "retrying", func() bool { return d.Status().State == "retrying" })
+	d.Close()
+	sp.Close()
+
+	sp = openSpool(t, dir)
+	ep.mu.Lock()
+	ep.fail = nil // back up
+	ep.mu.Unlock()
+	start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
+	mqtttest.Eventually(t, 30*time.Second, "300 records", func() bool { _, r := ep.snapshot(); return len(r) >= 300 })
+	_, recs := ep.snapshot()
+	if dups := checkOrder(t, recs, 300); dups != 0 {
+		t.Errorf("%d confirmed records sent again", dups)
+	}
+}
+
+// Children of a split start only once their parent is delivered to its
+// end, so per-key order holds across resharding.
+func TestHTTPFollowsShardLineage(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	ep := newEndpoint(t)
+	put(t, sp, "s", 0, 500)
+	if err := sp.UpdateShardCount("s", 2); err != nil {
+		t.Fatal(err)
+	}
+	put(t, sp, "s", 500, 1000)
+	start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 1 << 10, Sink: &HTTPSink{URL: ep.URL}})
+	mqtttest.Eventually(t, 30*time.Second, "1000 records", func() bool { _, r := ep.snapshot(); return len(r) >= 1000 })
+	_, recs := ep.snapshot()
+	checkOrder(t, recs, 1000)
+}
+
+func TestBackoffSchedule(t *testing.T) {
+	b := Backoff{Min: time.Second, Max: 120 * time.Second, Jitter: 0.15, Rand: func() float64 { return 0.5 }}
+	for n, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 64 * time.Second, 120 * time.Second, 120 * time.Second} {
+		if n == 3 {
+			n = 6
+		} else if n > 3 {
+			n += 10
+		}
+		if got := b.Wait(n); got != want {
+			t.Errorf("Wait(%d) = %s, want %s", n, got, want)
+		}
+	}
+	b.Rand = func() float64 { return 0 }
+	if got := b.Wait(0); got != 850*time.Millisecond {
+		t.Errorf("-15%%: %s", got)
+	}
+}
