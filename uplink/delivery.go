@@ -52,9 +52,10 @@ type Delivery struct {
 	sp  *spool.Spool
 	log *slog.Logger
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	control sync.Mutex // orders Pause, Resume and Close
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 
 	mu      sync.Mutex
 	running map[string]bool // stream/shard being sent
@@ -63,7 +64,7 @@ type Delivery struct {
 
 // Status is a delivery's state, for the admin API and metrics.
 type Status struct {
-	State        string // "connected", "retrying"
+	State        string // "connected", "retrying", "paused"
 	Delivered    int64  // records confirmed since start
 	Batches      int64
 	Failed       int64 // records sent to the error output
@@ -132,10 +133,36 @@ func (d *Delivery) Start(ctx context.Context) {
 // abandoned unconfirmed (its checkpoint does not move), so it is sent
 // again after the next Start.
 func (d *Delivery) Close() {
+	d.control.Lock()
+	defer d.control.Unlock()
+	d.stop()
+}
+
+func (d *Delivery) stop() {
 	if d.cancel != nil {
 		d.cancel()
 	}
 	d.wg.Wait()
+}
+
+// Pause stops sending, as Close does, and marks the delivery paused;
+// Resume starts it again from its checkpoints.
+func (d *Delivery) Pause() {
+	d.control.Lock()
+	defer d.control.Unlock()
+	d.stop()
+	d.record(func(s *Status) { s.State = "paused" })
+}
+
+// Resume undoes Pause.
+func (d *Delivery) Resume(ctx context.Context) {
+	d.control.Lock()
+	defer d.control.Unlock()
+	if d.Status().State != "paused" {
+		return
+	}
+	d.record(func(s *Status) { s.State = "connected" })
+	d.Start(ctx)
 }
 
 // Status returns a snapshot of the delivery's state.

@@ -322,3 +322,25 @@ func TestBackoffSchedule(t *testing.T) {
 		t.Errorf("-15%%: %s", got)
 	}
 }
+
+func TestPauseAndResume(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	ep := newEndpoint(t)
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
+	put(t, sp, "s", 0, 10)
+	mqtttest.Eventually(t, 30*time.Second, "10 records", func() bool { _, r := ep.snapshot(); return len(r) == 10 })
+	d.Pause()
+	if s := d.Status(); s.State != "paused" {
+		t.Fatalf("state %q", s.State)
+	}
+	put(t, sp, "s", 10, 20)
+	// Paused: nothing is running that could send (Pause waited for it).
+	if _, r := ep.snapshot(); len(r) != 10 {
+		t.Fatalf("%d records sent while paused", len(r))
+	}
+	d.Resume(context.Background())
+	mqtttest.Eventually(t, 30*time.Second, "20 records", func() bool { _, r := ep.snapshot(); return len(r) == 20 })
+	_, recs := ep.snapshot()
+	checkOrder(t, recs, 20)
+}

@@ -46,6 +46,8 @@ type Config struct {
 	MQTT MQTT `yaml:"mqtt"`
 	// Kinesis configures the Kinesis Data Streams API at /.
 	Kinesis Kinesis `yaml:"kinesis"`
+	// Deliveries send streams upstream.
+	Deliveries []Delivery `yaml:"deliveries"`
 }
 
 // HTTP configures the gateway's single listener, which serves the Kinesis
@@ -85,6 +87,7 @@ func Default() *Config {
 		Streams:     []Stream{defaultStream("telemetry")},
 		MQTT:        defaultMQTT(),
 		Kinesis:     defaultKinesis(),
+		Deliveries:  []Delivery{},
 	}
 }
 

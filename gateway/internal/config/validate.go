@@ -72,6 +72,7 @@ func (c *Config) validate() Errors {
 	}
 	c.MQTT.validate(&v)
 	c.Kinesis.validate(&v)
+	c.validateDeliveries(&v)
 	if (c.HTTP.TLS.CertFile == "") != (c.HTTP.TLS.KeyFile == "") {
 		v.check("http.tls", "cert_file and key_file must be set together")
 	}

@@ -41,14 +41,16 @@ type Gateway struct {
 	cfg *config.Config
 	log *slog.Logger
 
-	spool    *spool.Spool
-	broker   *broker.Broker
-	bridge   *bridge.Bridge
-	kinesis  *kinesis.Handler
-	metrics  *metrics
-	registry *prometheus.Registry
-	ln       net.Listener
-	srv      *http.Server
+	spool   *spool.Spool
+	broker  *broker.Broker
+	bridge  *bridge.Bridge
+	kinesis *kinesis.Handler
+	// deliveries are fixed after Start (read without a lock).
+	deliveries map[string]*delivery
+	metrics    *metrics
+	registry   *prometheus.Registry
+	ln         net.Listener
+	srv        *http.Server
 
 	pollCtx    context.Context // cancelled first on Close: ends long polls (tail -f)
 	pollCancel context.CancelFunc
@@ -108,14 +110,21 @@ func (g *Gateway) Start(ctx context.Context) error {
 		sp.Close()
 		return err
 	}
+	if err := g.startDeliveries(); err != nil {
+		sp.Close()
+		return err
+	}
+	g.registry.MustRegister(deliveryCollector{g})
 	if err := g.startMQTT(); err != nil {
 		g.stopMQTT()
+		g.stopDeliveries()
 		sp.Close()
 		return err
 	}
 	ln, err := net.Listen("tcp", g.cfg.HTTP.Addr)
 	if err != nil {
 		g.stopMQTT()
+		g.stopDeliveries()
 		sp.Close()
 		return fmt.Errorf("http.addr: listen on %s: %w", g.cfg.HTTP.Addr, err)
 	}
@@ -141,6 +150,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		if err != nil {
 			ln.Close()
 			g.stopMQTT()
+			g.stopDeliveries()
 			sp.Close()
 			return fmt.Errorf("http.tls: %w", err)
 		}
@@ -199,6 +209,7 @@ func (g *Gateway) Close() error {
 			cancel()
 			<-g.serveDone
 		}
+		g.stopDeliveries() // unconfirmed batches are sent again after a restart
 		if g.spool != nil {
 			if err := g.spool.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("spool close: %w", err))

@@ -22,6 +22,10 @@ func (g *Gateway) routes() http.Handler {
 	mux.HandleFunc("DELETE /api/v1/streams/{name}", g.deleteStream)
 	mux.HandleFunc("POST /api/v1/streams/{name}/records", g.putRecords)
 	mux.HandleFunc("GET /api/v1/streams/{name}/records", g.getRecords)
+	mux.HandleFunc("GET /api/v1/deliveries", g.listDeliveries)
+	mux.HandleFunc("GET /api/v1/deliveries/{name}", g.describeDelivery)
+	mux.HandleFunc("POST /api/v1/deliveries/{name}/pause", g.pauseDelivery)
+	mux.HandleFunc("POST /api/v1/deliveries/{name}/resume", g.resumeDelivery)
 	if g.kinesis != nil {
 		mux.Handle("/", g.kinesis) // the Kinesis API: POST to any other path (kinesis.md §1.1)
 	}

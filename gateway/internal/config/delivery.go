@@ -1,0 +1,111 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// Delivery sends streams upstream (uplink): batches closed by the
+// buffering hints, sent to one destination, checkpointed only once the
+// destination confirms. docs/config.md#deliveries.
+type Delivery struct {
+	// Name is 1..100 characters of [a-zA-Z0-9_.-], unique.
+	Name string `yaml:"name"`
+	// Streams are the streams it reads (they may be created later).
+	Streams []string `yaml:"streams"`
+	// Buffering: a batch closes at Size bytes of data or Interval after
+	// its first record, whichever comes first (Firehose's hints).
+	Buffering Buffering `yaml:"buffering"`
+	// MaxShards is how many shards send at once.
+	MaxShards int `yaml:"max_shards"`
+	// Retry is the backoff between attempts; a delivery never gives up.
+	Retry Retry `yaml:"retry"`
+	// HTTP is the Firehose HTTP endpoint destination (set when its url
+	// is).
+	HTTP DeliveryHTTP `yaml:"http"`
+}
+
+// Buffering are the buffering hints.
+type Buffering struct {
+	Size     ByteSize `yaml:"size"`     // 1B..128MiB (http: ..64MiB)
+	Interval Duration `yaml:"interval"` // 0..900s
+}
+
+// Retry is an exponential backoff with ±15 % jitter.
+type Retry struct {
+	Min Duration `yaml:"min"`
+	Max Duration `yaml:"max"`
+}
+
+// DeliveryHTTP is a Firehose HTTP endpoint destination.
+type DeliveryHTTP struct {
+	URL              string            `yaml:"url"`
+	AccessKey        string            `yaml:"access_key"`
+	Gzip             bool              `yaml:"gzip"`
+	CommonAttributes map[string]string `yaml:"common_attributes"`
+}
+
+// DefaultDelivery returns a delivery of streams with the defaults filled
+// in (a destination still has to be set).
+func DefaultDelivery(name string, streams ...string) Delivery {
+	var d Delivery
+	d.setDefaults()
+	d.Name, d.Streams = name, streams
+	return d
+}
+
+func (d *Delivery) setDefaults() {
+	*d = Delivery{
+		Buffering: Buffering{Size: 5 * MiB, Interval: Duration(300 * time.Second)},
+		MaxShards: 4,
+		Retry:     Retry{Min: Duration(time.Second), Max: Duration(120 * time.Second)},
+	}
+}
+
+func (c *Config) validateDeliveries(v *validator) {
+	names := map[string]int{}
+	for i, d := range c.Deliveries {
+		p := fmt.Sprintf("deliveries[%d]", i)
+		if msg := checkStreamName(d.Name); msg != "" || len(d.Name) > 100 {
+			if msg == "" {
+				msg = "must be at most 100 characters"
+			}
+			v.check(p+".name", msg)
+		} else if first, dup := names[d.Name]; dup {
+			v.check(p+".name", fmt.Sprintf("duplicate delivery %q (also deliveries[%d])", d.Name, first))
+		} else {
+			names[d.Name] = i
+		}
+		if len(d.Streams) == 0 {
+			v.check(p+".streams", "must name at least one stream")
+		}
+		for j, s := range d.Streams {
+			v.check(fmt.Sprintf("%s.streams[%d]", p, j), checkStreamName(s))
+		}
+		maxSize := 128 * MiB
+		if d.HTTP.URL != "" {
+			maxSize = 64 * MiB // the endpoint contract's body limit
+		}
+		v.check(p+".buffering.size", checkByteRange(d.Buffering.Size, 1, maxSize))
+		v.check(p+".buffering.interval", checkDurationRange(d.Buffering.Interval, 0, Duration(900*time.Second)))
+		v.check(p+".max_shards", checkIntRange(d.MaxShards, 1, 64))
+		v.check(p+".retry.min", checkDurationRange(d.Retry.Min, Duration(time.Millisecond), Duration(time.Hour)))
+		v.check(p+".retry.max", checkDurationRange(d.Retry.Max, d.Retry.Min, Duration(24*time.Hour)))
+		switch {
+		case d.HTTP.URL == "":
+			v.check(p, "needs a destination (http.url)")
+		default:
+			u, err := url.Parse(d.HTTP.URL)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				v.check(p+".http.url", fmt.Sprintf("must be an http:// or https:// URL (got %q)", truncate(d.HTTP.URL)))
+			}
+			if len(d.HTTP.AccessKey) > 4096 {
+				v.check(p+".http.access_key", "must be at most 4096 characters")
+			}
+			if len(d.HTTP.CommonAttributes) > 50 {
+				v.check(p+".http.common_attributes", "must have at most 50 entries")
+			}
+		}
+	}
+}

@@ -1,0 +1,51 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDeliveriesParseWithDefaults(t *testing.T) {
+	c, err := Parse("x.yaml", []byte(`
+deliveries:
+  - name: to-cloud
+    streams: [telemetry]
+    http:
+      url: https://collector.example.com/firehose
+      gzip: true
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.Deliveries[0]
+	if d.Buffering.Size != 5*MiB || d.Buffering.Interval != Duration(300*time.Second) || d.MaxShards != 4 ||
+		d.Retry.Min != Duration(time.Second) || d.Retry.Max != Duration(120*time.Second) || !d.HTTP.Gzip {
+		t.Errorf("defaults: %+v", d)
+	}
+}
+
+func TestDeliveriesValidate(t *testing.T) {
+	for _, c := range []struct{ yaml, want string }{
+		{"- name: a\n  streams: [s]\n", "deliveries[0]: needs a destination (http.url)"},
+		{"- name: a\n  streams: [s]\n  http: {url: ftp://x}\n", `deliveries[0].http.url: must be an http:// or https:// URL (got "ftp://x")`},
+		{"- name: a\n  streams: []\n  http: {url: http://x}\n", "deliveries[0].streams: must name at least one stream"},
+		{"- name: a\n  streams: [s]\n  buffering: {size: 65MiB}\n  http: {url: http://x}\n", "deliveries[0].buffering.size: must be between"},
+		{"- name: a\n  streams: [s]\n  buffering: {interval: 901s}\n  http: {url: http://x}\n", "deliveries[0].buffering.interval: must be between"},
+		{"- name: a\n  streams: [s]\n  http: {url: http://x}\n- name: a\n  streams: [s]\n  http: {url: http://x}\n", `deliveries[1].name: duplicate delivery "a" (also deliveries[0])`},
+		{"- name: a\n  streams: [s]\n  htp: {url: http://x}\n", `deliveries[0].htp: unknown key`},
+	} {
+		_, err := Parse("x.yaml", []byte("deliveries:\n"+indent(c.yaml)), nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q:\n got %v\nwant %s", c.yaml, err, c.want)
+		}
+	}
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "  " + l
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

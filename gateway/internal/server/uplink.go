@@ -1,0 +1,139 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tributary-edge/tributary/gateway/internal/api"
+	"github.com/tributary-edge/tributary/gateway/internal/config"
+	"github.com/tributary-edge/tributary/uplink"
+)
+
+// delivery is a running uplink delivery and what the API shows of it.
+type delivery struct {
+	cfg config.Delivery
+	d   *uplink.Delivery
+}
+
+// startDeliveries starts the configured deliveries (downstream of the
+// spool, upstream of nothing: they only read).
+func (g *Gateway) startDeliveries() error {
+	g.deliveries = map[string]*delivery{}
+	for i, dc := range g.cfg.Deliveries {
+		d, err := uplink.New(g.spool, uplink.Config{
+			Name:      dc.Name,
+			Streams:   dc.Streams,
+			SizeHint:  int64(dc.Buffering.Size),
+			Interval:  time.Duration(dc.Buffering.Interval),
+			MaxShards: dc.MaxShards,
+			Backoff:   uplink.Backoff{Min: time.Duration(dc.Retry.Min), Max: time.Duration(dc.Retry.Max), Jitter: 0.15},
+			Sink: &uplink.HTTPSink{
+				URL: dc.HTTP.URL, AccessKey: dc.HTTP.AccessKey, Gzip: dc.HTTP.Gzip, Attributes: dc.HTTP.CommonAttributes,
+				SourceARN: fmt.Sprintf("arn:aws:firehose:%s:%s:deliverystream/%s", g.cfg.Kinesis.Region, g.cfg.Kinesis.AccountID, dc.Name),
+			},
+			Logger: g.log.With("component", "uplink"),
+		})
+		if err != nil {
+			g.stopDeliveries()
+			return fmt.Errorf("deliveries[%d]: %w", i, err)
+		}
+		d.Start(context.Background())
+		g.deliveries[dc.Name] = &delivery{cfg: dc, d: d}
+	}
+	return nil
+}
+
+func (g *Gateway) stopDeliveries() {
+	for _, d := range g.deliveries {
+		d.d.Close()
+	}
+}
+
+func (dl *delivery) api() api.Delivery {
+	s := dl.d.Status()
+	return api.Delivery{
+		Name: dl.cfg.Name, Streams: dl.cfg.Streams, Destination: "http " + dl.cfg.HTTP.URL,
+		State: s.State, Delivered: s.Delivered, Batches: s.Batches, Failed: s.Failed, Retry: s.RetryAttempt,
+		LastSuccess: s.LastSuccess, LastError: s.LastError, LastErrorAt: s.LastErrorAt,
+	}
+}
+
+func (g *Gateway) listDeliveries(w http.ResponseWriter, r *http.Request) {
+	out := api.DeliveryList{Deliveries: []api.Delivery{}}
+	for _, d := range g.deliveries {
+		out.Deliveries = append(out.Deliveries, d.api())
+	}
+	sort.Slice(out.Deliveries, func(i, j int) bool { return out.Deliveries[i].Name < out.Deliveries[j].Name })
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (g *Gateway) deliveryByName(w http.ResponseWriter, r *http.Request) *delivery {
+	d := g.deliveries[r.PathValue("name")]
+	if d == nil {
+		writeError(w, http.StatusNotFound, api.CodeDeliveryNotFound, fmt.Sprintf("no delivery %q", r.PathValue("name")))
+	}
+	return d
+}
+
+func (g *Gateway) describeDelivery(w http.ResponseWriter, r *http.Request) {
+	if d := g.deliveryByName(w, r); d != nil {
+		writeJSON(w, http.StatusOK, d.api())
+	}
+}
+
+func (g *Gateway) pauseDelivery(w http.ResponseWriter, r *http.Request) {
+	if d := g.deliveryByName(w, r); d != nil {
+		d.d.Pause()
+		writeJSON(w, http.StatusOK, d.api())
+	}
+}
+
+func (g *Gateway) resumeDelivery(w http.ResponseWriter, r *http.Request) {
+	if d := g.deliveryByName(w, r); d != nil {
+		d.d.Resume(context.Background())
+		writeJSON(w, http.StatusOK, d.api())
+	}
+}
+
+// deliveryCollector exports each delivery's status at scrape time:
+//
+//	tributary_uplink_delivered_records_total{delivery}
+//	tributary_uplink_failed_records_total{delivery}   sent to the error output
+//	tributary_uplink_state{delivery,state}            1 for the current state
+//	tributary_uplink_retry_attempt{delivery}
+type deliveryCollector struct{ g *Gateway }
+
+var (
+	descDelivered = prometheus.NewDesc("tributary_uplink_delivered_records_total", "Records the destination confirmed, per delivery.", []string{"delivery"}, nil)
+	descFailed    = prometheus.NewDesc("tributary_uplink_failed_records_total", "Records refused for good and sent to the error output, per delivery.", []string{"delivery"}, nil)
+	descState     = prometheus.NewDesc("tributary_uplink_state", "1 for the delivery's current state (connected, retrying, paused).", []string{"delivery", "state"}, nil)
+	descRetry     = prometheus.NewDesc("tributary_uplink_retry_attempt", "The current retry attempt of the delivery's last failing batch (0 when connected).", []string{"delivery"}, nil)
+)
+
+func (c deliveryCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descDelivered
+	ch <- descFailed
+	ch <- descState
+	ch <- descRetry
+}
+
+func (c deliveryCollector) Collect(ch chan<- prometheus.Metric) {
+	for name, d := range c.g.deliveries {
+		s := d.d.Status()
+		ch <- prometheus.MustNewConstMetric(descDelivered, prometheus.CounterValue, float64(s.Delivered), name)
+		ch <- prometheus.MustNewConstMetric(descFailed, prometheus.CounterValue, float64(s.Failed), name)
+		for _, st := range []string{"connected", "retrying", "paused"} {
+			v := 0.0
+			if s.State == st {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(descState, prometheus.GaugeValue, v, name, st)
+		}
+		ch <- prometheus.MustNewConstMetric(descRetry, prometheus.GaugeValue, float64(s.RetryAttempt), name)
+	}
+}
