@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -24,6 +25,23 @@ type Delivery struct {
 	// HTTP is the Firehose HTTP endpoint destination (set when its url
 	// is).
 	HTTP DeliveryHTTP `yaml:"http"`
+	// S3 is an S3-compatible destination (set when its bucket is).
+	S3 DeliveryS3 `yaml:"s3"`
+}
+
+// DeliveryS3 writes each batch as an object named as Firehose names them.
+type DeliveryS3 struct {
+	Bucket      string   `yaml:"bucket"`
+	Prefix      string   `yaml:"prefix"`       // default !{timestamp:yyyy/MM/dd/HH/}
+	ErrorPrefix string   `yaml:"error_prefix"` // default prefix + !{firehose:error-output-type}/
+	Format      string   `yaml:"format"`       // raw | lines | jsonl
+	Compression string   `yaml:"compression"`  // none | gzip | zstd | snappy
+	Endpoint    string   `yaml:"endpoint"`     // "" = AWS; else an S3-compatible URL
+	Region      string   `yaml:"region"`
+	PathStyle   bool     `yaml:"path_style"`
+	AccessKeyID string   `yaml:"access_key_id"`
+	SecretKey   string   `yaml:"secret_access_key"`
+	PartSize    ByteSize `yaml:"part_size"` // multipart part size, ≥ 5MiB
 }
 
 // Buffering are the buffering hints.
@@ -60,6 +78,7 @@ func (d *Delivery) setDefaults() {
 		Buffering: Buffering{Size: 5 * MiB, Interval: Duration(300 * time.Second)},
 		MaxShards: 4,
 		Retry:     Retry{Min: Duration(time.Second), Max: Duration(120 * time.Second)},
+		S3:        DeliveryS3{Format: "raw", Compression: "none", Region: "us-east-1", PartSize: 5 * MiB},
 	}
 }
 
@@ -93,8 +112,29 @@ func (c *Config) validateDeliveries(v *validator) {
 		v.check(p+".retry.min", checkDurationRange(d.Retry.Min, Duration(time.Millisecond), Duration(time.Hour)))
 		v.check(p+".retry.max", checkDurationRange(d.Retry.Max, d.Retry.Min, Duration(24*time.Hour)))
 		switch {
-		case d.HTTP.URL == "":
-			v.check(p, "needs a destination (http.url)")
+		case d.HTTP.URL == "" && d.S3.Bucket == "":
+			v.check(p, "needs a destination (http.url or s3.bucket)")
+		case d.HTTP.URL != "" && d.S3.Bucket != "":
+			v.check(p, "has two destinations (http.url and s3.bucket); a delivery sends to one")
+		case d.S3.Bucket != "":
+			s3 := d.S3
+			v.check(p+".s3.format", checkOneOf(s3.Format, []string{"raw", "lines", "jsonl"}))
+			v.check(p+".s3.compression", checkOneOf(s3.Compression, []string{"none", "gzip", "zstd", "snappy"}))
+			v.check(p+".s3.part_size", checkByteRange(s3.PartSize, 5*MiB, GiB))
+			if s3.Endpoint != "" {
+				if u, err := url.Parse(s3.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					v.check(p+".s3.endpoint", fmt.Sprintf("must be an http:// or https:// URL (got %q)", truncate(s3.Endpoint)))
+				}
+			}
+			if (s3.AccessKeyID == "") != (s3.SecretKey == "") {
+				v.check(p+".s3", "access_key_id and secret_access_key must be set together")
+			}
+			if strings.Count(s3.Prefix, "!{") != strings.Count(s3.Prefix, "}") || strings.Contains(s3.Prefix, "!{firehose:error-output-type}") {
+				v.check(p+".s3.prefix", "expressions must be !{timestamp:…} or !{firehose:random-string}, each closed with }")
+			}
+			if s3.ErrorPrefix != "" && !strings.Contains(s3.ErrorPrefix, "!{firehose:error-output-type}") {
+				v.check(p+".s3.error_prefix", "must contain !{firehose:error-output-type} (as Firehose requires)")
+			}
 		default:
 			u, err := url.Parse(d.HTTP.URL)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"sort"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tributary-edge/tributary/gateway/internal/api"
@@ -25,6 +28,11 @@ type delivery struct {
 func (g *Gateway) startDeliveries() error {
 	g.deliveries = map[string]*delivery{}
 	for i, dc := range g.cfg.Deliveries {
+		sink, err := g.sink(dc)
+		if err != nil {
+			g.stopDeliveries()
+			return fmt.Errorf("deliveries[%d]: %w", i, err)
+		}
 		d, err := uplink.New(g.spool, uplink.Config{
 			Name:      dc.Name,
 			Streams:   dc.Streams,
@@ -32,11 +40,8 @@ func (g *Gateway) startDeliveries() error {
 			Interval:  time.Duration(dc.Buffering.Interval),
 			MaxShards: dc.MaxShards,
 			Backoff:   uplink.Backoff{Min: time.Duration(dc.Retry.Min), Max: time.Duration(dc.Retry.Max), Jitter: 0.15},
-			Sink: &uplink.HTTPSink{
-				URL: dc.HTTP.URL, AccessKey: dc.HTTP.AccessKey, Gzip: dc.HTTP.Gzip, Attributes: dc.HTTP.CommonAttributes,
-				SourceARN: fmt.Sprintf("arn:aws:firehose:%s:%s:deliverystream/%s", g.cfg.Kinesis.Region, g.cfg.Kinesis.AccountID, dc.Name),
-			},
-			Logger: g.log.With("component", "uplink"),
+			Sink:      sink,
+			Logger:    g.log.With("component", "uplink"),
 		})
 		if err != nil {
 			g.stopDeliveries()
@@ -48,6 +53,41 @@ func (g *Gateway) startDeliveries() error {
 	return nil
 }
 
+// sink builds a delivery's destination.
+func (g *Gateway) sink(dc config.Delivery) (uplink.Sink, error) {
+	if dc.S3.Bucket == "" {
+		return &uplink.HTTPSink{
+			URL: dc.HTTP.URL, AccessKey: dc.HTTP.AccessKey, Gzip: dc.HTTP.Gzip, Attributes: dc.HTTP.CommonAttributes,
+			SourceARN: fmt.Sprintf("arn:aws:firehose:%s:%s:deliverystream/%s", g.cfg.Kinesis.Region, g.cfg.Kinesis.AccountID, dc.Name),
+		}, nil
+	}
+	c := dc.S3
+	opts := s3.Options{Region: c.Region, UsePathStyle: c.PathStyle}
+	if c.Endpoint != "" {
+		opts.BaseEndpoint = aws.String(c.Endpoint)
+	}
+	// Keys from the config, else the usual AWS environment variables.
+	creds := aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretKey}
+	if creds.AccessKeyID == "" {
+		creds = aws.Credentials{AccessKeyID: os.Getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("AWS_SECRET_ACCESS_KEY"), SessionToken: os.Getenv("AWS_SESSION_TOKEN")}
+	}
+	if creds.AccessKeyID != "" {
+		opts.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
+	}
+	return &uplink.S3Sink{
+		Client: s3.New(opts), Bucket: c.Bucket, Prefix: c.Prefix, ErrorPrefix: c.ErrorPrefix,
+		Format: uplink.Format(c.Format), Compression: uplink.Compression(c.Compression), PartSize: int64(c.PartSize),
+	}, nil
+}
+
+// destination names a delivery's destination for the API.
+func destination(dc config.Delivery) string {
+	if dc.S3.Bucket != "" {
+		return "s3 " + dc.S3.Bucket
+	}
+	return "http " + dc.HTTP.URL
+}
+
 func (g *Gateway) stopDeliveries() {
 	for _, d := range g.deliveries {
 		d.d.Close()
@@ -57,7 +97,7 @@ func (g *Gateway) stopDeliveries() {
 func (dl *delivery) api() api.Delivery {
 	s := dl.d.Status()
 	return api.Delivery{
-		Name: dl.cfg.Name, Streams: dl.cfg.Streams, Destination: "http " + dl.cfg.HTTP.URL,
+		Name: dl.cfg.Name, Streams: dl.cfg.Streams, Destination: destination(dl.cfg),
 		State: s.State, Delivered: s.Delivered, Batches: s.Batches, Failed: s.Failed, Retry: s.RetryAttempt,
 		LastSuccess: s.LastSuccess, LastError: s.LastError, LastErrorAt: s.LastErrorAt,
 	}

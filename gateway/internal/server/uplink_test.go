@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
 	"github.com/tributary-edge/tributary/gateway/internal/api"
 	"github.com/tributary-edge/tributary/gateway/internal/config"
 	"github.com/tributary-edge/tributary/ingest/mqtttest"
@@ -88,4 +91,31 @@ func TestDeliveryThroughTheGateway(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+}
+
+// An s3 delivery writes the stream into a bucket of an S3-compatible
+// store (an in-process S3 server on loopback).
+func TestS3DeliveryThroughTheGateway(t *testing.T) {
+	srv := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
+	defer srv.Close()
+	_, c := startGateway(t, func(cfg *config.Config) {
+		d := config.DefaultDelivery("lake", "telemetry")
+		d.Buffering.Interval = config.Duration(10 * time.Millisecond)
+		d.S3.Bucket, d.S3.Endpoint, d.S3.PathStyle = "lake", srv.URL, true
+		d.S3.AccessKeyID, d.S3.SecretKey = "AKID", "secret"
+		d.S3.Format, d.S3.Compression = "lines", "gzip"
+		cfg.Deliveries = []config.Delivery{d}
+	})
+	ctx := context.Background()
+	recs := make([]api.PutRecord, 50)
+	for i := range recs {
+		recs[i] = api.PutRecord{PartitionKey: fmt.Sprint(i), Data: fmt.Append(nil, "r", i)}
+	}
+	if _, err := c.PutRecords(ctx, "telemetry", recs); err != nil {
+		t.Fatal(err)
+	}
+	mqtttest.Eventually(t, 30*time.Second, "50 delivered to S3", func() bool {
+		d, err := c.DescribeDelivery(ctx, "lake")
+		return err == nil && d.Delivered == 50 && d.Destination == "s3 lake"
+	})
 }
