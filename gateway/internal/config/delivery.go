@@ -27,6 +27,30 @@ type Delivery struct {
 	HTTP DeliveryHTTP `yaml:"http"`
 	// S3 is an S3-compatible destination (set when its bucket is).
 	S3 DeliveryS3 `yaml:"s3"`
+	// Kinesis is a Kinesis stream destination (set when its stream is):
+	// Amazon Kinesis, another Tributary, any Kinesis-compatible endpoint.
+	Kinesis DeliveryKinesis `yaml:"kinesis"`
+}
+
+// DeliveryKinesis puts records into a Kinesis stream, keeping their
+// partition keys.
+type DeliveryKinesis struct {
+	Stream      string `yaml:"stream"`
+	Endpoint    string `yaml:"endpoint"` // "" = AWS; else e.g. http://regional-gateway:4567
+	Region      string `yaml:"region"`
+	AccessKeyID string `yaml:"access_key_id"`
+	SecretKey   string `yaml:"secret_access_key"`
+}
+
+// destinations counts the destinations a delivery names.
+func (d *Delivery) destinations() int {
+	n := 0
+	for _, set := range []bool{d.HTTP.URL != "", d.S3.Bucket != "", d.Kinesis.Stream != ""} {
+		if set {
+			n++
+		}
+	}
+	return n
 }
 
 // DeliveryS3 writes each batch as an object named as Firehose names them.
@@ -79,6 +103,7 @@ func (d *Delivery) setDefaults() {
 		MaxShards: 4,
 		Retry:     Retry{Min: Duration(time.Second), Max: Duration(120 * time.Second)},
 		S3:        DeliveryS3{Format: "raw", Compression: "none", Region: "us-east-1", PartSize: 5 * MiB},
+		Kinesis:   DeliveryKinesis{Region: "us-east-1"},
 	}
 }
 
@@ -112,10 +137,21 @@ func (c *Config) validateDeliveries(v *validator) {
 		v.check(p+".retry.min", checkDurationRange(d.Retry.Min, Duration(time.Millisecond), Duration(time.Hour)))
 		v.check(p+".retry.max", checkDurationRange(d.Retry.Max, d.Retry.Min, Duration(24*time.Hour)))
 		switch {
-		case d.HTTP.URL == "" && d.S3.Bucket == "":
-			v.check(p, "needs a destination (http.url or s3.bucket)")
-		case d.HTTP.URL != "" && d.S3.Bucket != "":
-			v.check(p, "has two destinations (http.url and s3.bucket); a delivery sends to one")
+		case d.destinations() == 0:
+			v.check(p, "needs a destination (http.url, s3.bucket or kinesis.stream)")
+		case d.destinations() > 1:
+			v.check(p, "has more than one destination (http.url, s3.bucket, kinesis.stream); a delivery sends to one")
+		case d.Kinesis.Stream != "":
+			k := d.Kinesis
+			v.check(p+".kinesis.stream", checkStreamName(k.Stream))
+			if k.Endpoint != "" {
+				if u, err := url.Parse(k.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+					v.check(p+".kinesis.endpoint", fmt.Sprintf("must be an http:// or https:// URL (got %q)", truncate(k.Endpoint)))
+				}
+			}
+			if (k.AccessKeyID == "") != (k.SecretKey == "") {
+				v.check(p+".kinesis", "access_key_id and secret_access_key must be set together")
+			}
 		case d.S3.Bucket != "":
 			s3 := d.S3
 			v.check(p+".s3.format", checkOneOf(s3.Format, []string{"raw", "lines", "jsonl"}))

@@ -27,14 +27,14 @@ deliveries:
 
 func TestDeliveriesValidate(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{
-		{"- name: a\n  streams: [s]\n", "deliveries[0]: needs a destination (http.url or s3.bucket)"},
+		{"- name: a\n  streams: [s]\n", "deliveries[0]: needs a destination (http.url, s3.bucket or kinesis.stream)"},
 		{"- name: a\n  streams: [s]\n  http: {url: ftp://x}\n", `deliveries[0].http.url: must be an http:// or https:// URL (got "ftp://x")`},
 		{"- name: a\n  streams: []\n  http: {url: http://x}\n", "deliveries[0].streams: must name at least one stream"},
 		{"- name: a\n  streams: [s]\n  buffering: {size: 65MiB}\n  http: {url: http://x}\n", "deliveries[0].buffering.size: must be between"},
 		{"- name: a\n  streams: [s]\n  buffering: {interval: 901s}\n  http: {url: http://x}\n", "deliveries[0].buffering.interval: must be between"},
 		{"- name: a\n  streams: [s]\n  http: {url: http://x}\n- name: a\n  streams: [s]\n  http: {url: http://x}\n", `deliveries[1].name: duplicate delivery "a" (also deliveries[0])`},
 		{"- name: a\n  streams: [s]\n  htp: {url: http://x}\n", `deliveries[0].htp: unknown key`},
-		{"- name: a\n  streams: [s]\n  http: {url: http://x}\n  s3: {bucket: b}\n", "deliveries[0]: has two destinations"},
+		{"- name: a\n  streams: [s]\n  http: {url: http://x}\n  s3: {bucket: b}\n", "deliveries[0]: has more than one destination"},
 		{"- name: a\n  streams: [s]\n  s3: {bucket: b, format: parquet}\n", `deliveries[0].s3.format: must be one of raw, lines, jsonl (got "parquet")`},
 		{"- name: a\n  streams: [s]\n  s3: {bucket: b, error_prefix: errors/}\n", "deliveries[0].s3.error_prefix: must contain !{firehose:error-output-type}"},
 		{"- name: a\n  streams: [s]\n  s3: {bucket: b, access_key_id: x}\n", "deliveries[0].s3: access_key_id and secret_access_key must be set together"},

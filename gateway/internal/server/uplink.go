@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -53,8 +54,33 @@ func (g *Gateway) startDeliveries() error {
 	return nil
 }
 
+// awsCredentials are the keys from the config, else the usual AWS
+// environment variables; nil if neither.
+func awsCredentials(id, secret string) aws.CredentialsProvider {
+	creds := aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}
+	if creds.AccessKeyID == "" {
+		creds = aws.Credentials{AccessKeyID: os.Getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("AWS_SECRET_ACCESS_KEY"), SessionToken: os.Getenv("AWS_SESSION_TOKEN")}
+	}
+	if creds.AccessKeyID == "" {
+		return nil
+	}
+	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
+}
+
 // sink builds a delivery's destination.
 func (g *Gateway) sink(dc config.Delivery) (uplink.Sink, error) {
+	if k := dc.Kinesis; k.Stream != "" {
+		opts := kinesis.Options{Region: k.Region, Credentials: awsCredentials(k.AccessKeyID, k.SecretKey)}
+		if k.Endpoint != "" {
+			opts.BaseEndpoint = aws.String(k.Endpoint)
+			if opts.Credentials == nil { // a local endpoint wants a signature, not a key
+				opts.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+					return aws.Credentials{AccessKeyID: "tributary", SecretAccessKey: "tributary"}, nil
+				})
+			}
+		}
+		return &uplink.KinesisSink{Client: kinesis.New(opts), Stream: k.Stream}, nil
+	}
 	if dc.S3.Bucket == "" {
 		return &uplink.HTTPSink{
 			URL: dc.HTTP.URL, AccessKey: dc.HTTP.AccessKey, Gzip: dc.HTTP.Gzip, Attributes: dc.HTTP.CommonAttributes,
@@ -66,14 +92,7 @@ func (g *Gateway) sink(dc config.Delivery) (uplink.Sink, error) {
 	if c.Endpoint != "" {
 		opts.BaseEndpoint = aws.String(c.Endpoint)
 	}
-	// Keys from the config, else the usual AWS environment variables.
-	creds := aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretKey}
-	if creds.AccessKeyID == "" {
-		creds = aws.Credentials{AccessKeyID: os.Getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("AWS_SECRET_ACCESS_KEY"), SessionToken: os.Getenv("AWS_SESSION_TOKEN")}
-	}
-	if creds.AccessKeyID != "" {
-		opts.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
-	}
+	opts.Credentials = awsCredentials(c.AccessKeyID, c.SecretKey)
 	return &uplink.S3Sink{
 		Client: s3.New(opts), Bucket: c.Bucket, Prefix: c.Prefix, ErrorPrefix: c.ErrorPrefix,
 		Format: uplink.Format(c.Format), Compression: uplink.Compression(c.Compression), PartSize: int64(c.PartSize),
@@ -82,6 +101,9 @@ func (g *Gateway) sink(dc config.Delivery) (uplink.Sink, error) {
 
 // destination names a delivery's destination for the API.
 func destination(dc config.Delivery) string {
+	if dc.Kinesis.Stream != "" {
+		return "kinesis " + dc.Kinesis.Stream
+	}
 	if dc.S3.Bucket != "" {
 		return "s3 " + dc.S3.Bucket
 	}

@@ -119,3 +119,86 @@ func TestS3DeliveryThroughTheGateway(t *testing.T) {
 		return err == nil && d.Delivered == 50 && d.Destination == "s3 lake"
 	})
 }
+
+// A kinesis delivery forwards a stream to another Tributary over its
+// Kinesis API (a regional gateway), keeping partition keys.
+func TestKinesisDeliveryToASecondTributary(t *testing.T) {
+	regional, rc := startGateway(t, nil)
+	ctx := context.Background()
+	if _, err := rc.CreateStream(ctx, api.CreateStream{Name: "fleet", Shards: 2}); err != nil {
+		t.Fatal(err)
+	}
+	_, c := startGateway(t, func(cfg *config.Config) {
+		d := config.DefaultDelivery("regional", "telemetry")
+		d.Buffering.Interval = config.Duration(10 * time.Millisecond)
+		d.Kinesis.Stream, d.Kinesis.Endpoint = "fleet", "http://"+regional.Addr()
+		cfg.Deliveries = []config.Delivery{d}
+	})
+	recs := make([]api.PutRecord, 1200) // more than one PutRecords call
+	for i := range recs {
+		recs[i] = api.PutRecord{PartitionKey: fmt.Sprint("dev-", i%9), Data: fmt.Appendf(nil, "%04d", i)}
+	}
+	if _, err := c.PutRecords(ctx, "telemetry", recs); err != nil {
+		t.Fatal(err)
+	}
+	mqtttest.Eventually(t, 30*time.Second, "1200 records in the regional stream", func() bool {
+		s, err := rc.DescribeStream(ctx, "fleet")
+		return err == nil && s.Records == 1200
+	})
+	// Per device, the records arrived in order.
+	last := map[string]string{}
+	info, _ := regional.Spool().DescribeStream("fleet")
+	for _, sh := range info.Shards {
+		cur, _ := regional.Spool().Seek("fleet", sh.ID, spoolTrimHorizon)
+		res, _ := regional.Spool().Read(cur, readAll)
+		for _, r := range res.Records {
+			if string(r.Data) < last[r.PartitionKey] {
+				t.Fatalf("%s: %s after %s", r.PartitionKey, r.Data, last[r.PartitionKey])
+			}
+			last[r.PartitionKey] = string(r.Data)
+		}
+	}
+	if len(last) != 9 {
+		t.Errorf("%d partition keys arrived, want 9", len(last))
+	}
+}
+
+// Against a throttling destination (Kinesis' 1,000 records/s per shard),
+// the records PutRecords fails are resent until every one is stored, and
+// none is stored twice.
+func TestKinesisDeliveryResendsThrottledRecords(t *testing.T) {
+	regional, rc := startGateway(t, func(cfg *config.Config) { cfg.Kinesis.ThroughputLimits = true })
+	ctx := context.Background()
+	if _, err := rc.CreateStream(ctx, api.CreateStream{Name: "fleet", Shards: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, c := startGateway(t, func(cfg *config.Config) {
+		d := config.DefaultDelivery("regional", "telemetry")
+		d.Buffering.Interval = config.Duration(10 * time.Millisecond)
+		d.Kinesis.Stream, d.Kinesis.Endpoint = "fleet", "http://"+regional.Addr()
+		cfg.Deliveries = []config.Delivery{d}
+	})
+	recs := make([]api.PutRecord, 2500)
+	for i := range recs {
+		recs[i] = api.PutRecord{PartitionKey: fmt.Sprint(i), Data: fmt.Appendf(nil, "%04d", i)}
+	}
+	if _, err := c.PutRecords(ctx, "telemetry", recs); err != nil {
+		t.Fatal(err)
+	}
+	mqtttest.Eventually(t, 60*time.Second, "2500 records in the regional stream", func() bool {
+		s, err := rc.DescribeStream(ctx, "fleet")
+		return err == nil && s.Records >= 2500
+	})
+	seen := map[string]bool{}
+	cur, _ := regional.Spool().Seek("fleet", "shardId-000000000000", spoolTrimHorizon)
+	res, _ := regional.Spool().Read(cur, readAll)
+	for _, r := range res.Records {
+		if seen[string(r.Data)] {
+			t.Fatalf("%s stored twice", r.Data)
+		}
+		seen[string(r.Data)] = true
+	}
+	if len(seen) != 2500 {
+		t.Errorf("%d distinct records, want 2500", len(seen))
+	}
+}
