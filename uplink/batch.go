@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/tributary-edge/tributary/spool"
@@ -21,7 +22,8 @@ type Batch struct {
 	Bytes    int64     // data bytes
 	Oldest   time.Time // arrival of the first record
 
-	sp *spool.Spool
+	sp   *spool.Spool
+	seen atomic.Int64
 }
 
 // ID is the batch's identity: the same for every resend of the same range
@@ -30,32 +32,43 @@ func (b *Batch) ID() string {
 	return fmt.Sprintf("%s/%s/%s/%s-%s", b.Delivery, b.Stream, b.ShardID, b.First, b.Last)
 }
 
-// Each calls fn for every record of the batch, in order, reading from the
-// spool page by page. fn's error stops it and is returned.
+// Each calls fn for every record of the batch still in the spool, in
+// order, reading page by page. Records retention removed since the batch
+// was cut are skipped (Seen tells how many were read). fn's error stops
+// it and is returned.
 func (b *Batch) Each(ctx context.Context, fn func(spool.StoredRecord) error) error {
 	cur := b.Start
-	left := b.Records
-	for left > 0 {
+	seen := 0
+	defer func() { b.seen.Store(int64(seen)) }()
+	for cur.Seq <= b.Last.Counter {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		res, err := b.sp.Read(cur, spool.ReadLimits{MaxRecords: min(left, pageRecords), MaxBytes: pageBytes})
+		left := b.Last.Counter - cur.Seq + 1
+		res, err := b.sp.Read(cur, spool.ReadLimits{MaxRecords: int(min(left, pageRecords)), MaxBytes: pageBytes})
 		if err != nil {
 			return err
 		}
 		if len(res.Records) == 0 {
-			return fmt.Errorf("batch %s: records %d of %d are gone from the spool (expired by retention?)", b.ID(), b.Records-left, b.Records)
+			return nil // the rest expired
 		}
 		for _, r := range res.Records {
+			if r.Seq.Counter > b.Last.Counter {
+				return nil // reading past expired records reached the next batch
+			}
 			if err := fn(r); err != nil {
 				return err
 			}
+			seen++
+			cur.Seq = r.Seq.Counter + 1
 		}
-		left -= len(res.Records)
-		cur = res.Next
 	}
 	return nil
 }
+
+// Seen is how many records the last Each read (fewer than Records when
+// retention removed some meanwhile).
+func (b *Batch) Seen() int { return int(b.seen.Load()) }
 
 // Reading pages: small enough to bound memory, large enough to be cheap.
 const (

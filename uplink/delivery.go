@@ -64,14 +64,22 @@ type Delivery struct {
 
 // Status is a delivery's state, for the admin API and metrics.
 type Status struct {
-	State        string // "connected", "retrying", "paused"
-	Delivered    int64  // records confirmed since start
-	Batches      int64
-	Failed       int64 // records sent to the error output
-	LastSuccess  time.Time
-	LastError    string
-	LastErrorAt  time.Time
-	RetryAttempt int
+	State     string // "connected", "retrying", "paused"
+	Delivered int64  // records confirmed since start
+	Batches   int64
+	Failed    int64 // records sent to the error output
+	// Lost are records retention removed before they were delivered (the
+	// spool's size or age limits decided; counted, never silent).
+	Lost int64
+	// Backlog: records not yet confirmed, their approximate bytes, and the
+	// arrival of the oldest (zero when none).
+	BacklogRecords int64
+	BacklogBytes   int64
+	Oldest         time.Time
+	LastSuccess    time.Time
+	LastError      string
+	LastErrorAt    time.Time
+	RetryAttempt   int
 }
 
 func (c *Config) setDefaults() error {
@@ -165,11 +173,46 @@ func (d *Delivery) Resume(ctx context.Context) {
 	d.Start(ctx)
 }
 
-// Status returns a snapshot of the delivery's state.
+// Status returns a snapshot of the delivery's state, with its backlog
+// measured now.
 func (d *Delivery) Status() Status {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.status
+	st := d.status
+	d.mu.Unlock()
+	for _, stream := range d.cfg.Streams {
+		info, err := d.sp.DescribeStream(stream)
+		if err != nil {
+			continue
+		}
+		for _, sh := range info.Shards {
+			if sh.LastSequence == "" {
+				continue
+			}
+			last, _ := spool.ParseSeqNum(sh.LastSequence)
+			pos := spool.StartPosition{Type: spool.TrimHorizon}
+			if seq, ok, _ := d.sp.GetCheckpoint(d.consumer(), stream, sh.ID); ok {
+				pos = spool.StartPosition{Type: spool.AfterSequenceNumber, SequenceNumber: seq}
+			}
+			cur, err := d.sp.Seek(stream, sh.ID, pos)
+			if err != nil || cur.Seq > last.Counter {
+				continue
+			}
+			res, err := d.sp.Read(cur, spool.ReadLimits{MaxRecords: 1})
+			if err != nil || len(res.Records) == 0 {
+				continue
+			}
+			first := res.Records[0]
+			n := int64(last.Counter - first.Seq.Counter + 1)
+			st.BacklogRecords += n
+			if sh.Records > 0 {
+				st.BacklogBytes += n * (sh.Bytes / sh.Records)
+			}
+			if st.Oldest.IsZero() || first.Arrival.Before(st.Oldest) {
+				st.Oldest = first.Arrival
+			}
+		}
+	}
+	return st
 }
 
 // coordinate starts a sender for every shard that is ready: not done,
@@ -304,6 +347,9 @@ func (d *Delivery) collect(cur spool.Cursor) (*Batch, spool.Cursor, bool, error)
 		if err != nil {
 			return nil, cur, false, err
 		}
+		if len(res.Records) > 0 && res.Records[0].Seq.Counter > cur.Seq {
+			d.lost(cur, res.Records[0].Seq.Counter-cur.Seq)
+		}
 		for _, r := range res.Records {
 			if b == nil {
 				b = &Batch{Delivery: d.cfg.Name, Stream: cur.Stream, ShardID: cur.ShardID(), Start: cur,
@@ -354,11 +400,17 @@ func (d *Delivery) deliver(b *Batch) error {
 		}
 		switch {
 		case err == nil:
+			seen := b.Seen()
+			if gone := b.Records - seen; gone > 0 {
+				d.lost(b.Start, uint64(gone))
+			}
 			d.record(func(s *Status) {
 				s.State, s.RetryAttempt, s.LastSuccess = "connected", 0, time.Now()
-				s.Delivered += int64(b.Records)
+				s.Delivered += int64(seen)
 				s.Batches++
 			})
+		case errors.Is(err, spool.ErrStreamNotFound):
+			return err // the stream was deleted: nothing left to deliver
 		case errors.Is(err, ErrPermanent):
 			d.log.Error("batch refused for good; sent to the error output", "batch", b.ID(), "err", err)
 			if err := d.toErrorOutput(b, err); err != nil {
@@ -400,6 +452,12 @@ func (d *Delivery) toErrorOutput(b *Batch, cause error) error {
 			Attrs:  map[string]string{"batch": b.ID(), "sequence_number": r.SequenceNumber()},
 		})
 	})
+}
+
+// lost counts records retention removed before delivery.
+func (d *Delivery) lost(at spool.Cursor, n uint64) {
+	d.log.Warn("records expired before delivery (retention or the size cap removed them)", "stream", at.Stream, "shard", at.ShardID(), "records", n)
+	d.record(func(s *Status) { s.Lost += int64(n) })
 }
 
 func (d *Delivery) record(fn func(*Status)) {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -343,4 +344,46 @@ func TestPauseAndResume(t *testing.T) {
 	mqtttest.Eventually(t, 30*time.Second, "20 records", func() bool { _, r := ep.snapshot(); return len(r) == 20 })
 	_, recs := ep.snapshot()
 	checkOrder(t, recs, 20)
+}
+
+// The status reports the backlog while the destination is down, and
+// records the size cap dropped before they could be delivered are counted
+// as lost, not silently skipped.
+func TestBacklogAndLossAreReported(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1, MaxBytes: 64 << 10, WhenFull: spool.DropOldest})
+	ep := newEndpoint(t)
+	var down atomic.Bool
+	down.Store(true)
+	ep.fail = func(int, *http.Request) int {
+		if down.Load() {
+			return 503
+		}
+		return 0
+	}
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 1 << 10, Sink: &HTTPSink{URL: ep.URL}})
+	put(t, sp, "s", 0, 100)
+	mqtttest.Eventually(t, 30*time.Second, "a backlog of 100", func() bool {
+		s := d.Status()
+		return s.BacklogRecords == 100 && s.BacklogBytes > 0 && !s.Oldest.IsZero() && s.State == "retrying"
+	})
+	// Far more than the 64 KiB cap: the oldest are dropped while the
+	// destination is down.
+	big := make([]spool.Record, 0, 200)
+	for i := 100; i < 300; i++ {
+		big = append(big, spool.Record{PartitionKey: fmt.Sprint("k", i%7), Data: append(fmt.Appendf(nil, "k%d:%06d", i%7, i), make([]byte, 1000)...)})
+	}
+	for _, r := range big {
+		if _, err := sp.Append(context.Background(), "s", []spool.Record{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	down.Store(false)
+	mqtttest.Eventually(t, 30*time.Second, "every record delivered or counted lost", func() bool {
+		s := d.Status()
+		return s.Delivered+s.Lost == 300 && s.BacklogRecords == 0
+	})
+	if s := d.Status(); s.Lost == 0 {
+		t.Errorf("nothing counted lost: %+v", s)
+	}
 }

@@ -24,6 +24,10 @@ type Delivery struct {
 	Delivered   int64     `json:"delivered_records"`
 	Batches     int64     `json:"batches"`
 	Failed      int64     `json:"failed_records"` // sent to the error output
+	Lost        int64     `json:"lost_records"`   // removed by retention before delivery
+	Backlog     int64     `json:"backlog_records"`
+	BacklogSize int64     `json:"backlog_bytes"` // approximate
+	Oldest      time.Time `json:"oldest_undelivered,omitzero"`
 	Retry       int       `json:"retry_attempt,omitempty"`
 	LastSuccess time.Time `json:"last_success,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`

@@ -121,6 +121,7 @@ func (dl *delivery) api() api.Delivery {
 	return api.Delivery{
 		Name: dl.cfg.Name, Streams: dl.cfg.Streams, Destination: destination(dl.cfg),
 		State: s.State, Delivered: s.Delivered, Batches: s.Batches, Failed: s.Failed, Retry: s.RetryAttempt,
+		Lost: s.Lost, Backlog: s.BacklogRecords, BacklogSize: s.BacklogBytes, Oldest: s.Oldest,
 		LastSuccess: s.LastSuccess, LastError: s.LastError, LastErrorAt: s.LastErrorAt,
 	}
 }
@@ -168,12 +169,19 @@ func (g *Gateway) resumeDelivery(w http.ResponseWriter, r *http.Request) {
 //	tributary_uplink_failed_records_total{delivery}   sent to the error output
 //	tributary_uplink_state{delivery,state}            1 for the current state
 //	tributary_uplink_retry_attempt{delivery}
+//	tributary_uplink_lost_records_total{delivery}     removed by retention first
+//	tributary_uplink_backlog_records{delivery}, tributary_uplink_backlog_bytes{delivery}
+//	tributary_uplink_oldest_undelivered_age_seconds{delivery}
 type deliveryCollector struct{ g *Gateway }
 
 var (
 	descDelivered = prometheus.NewDesc("tributary_uplink_delivered_records_total", "Records the destination confirmed, per delivery.", []string{"delivery"}, nil)
 	descFailed    = prometheus.NewDesc("tributary_uplink_failed_records_total", "Records refused for good and sent to the error output, per delivery.", []string{"delivery"}, nil)
 	descState     = prometheus.NewDesc("tributary_uplink_state", "1 for the delivery's current state (connected, retrying, paused).", []string{"delivery", "state"}, nil)
+	descLost      = prometheus.NewDesc("tributary_uplink_lost_records_total", "Records retention removed before they were delivered, per delivery.", []string{"delivery"}, nil)
+	descBacklog   = prometheus.NewDesc("tributary_uplink_backlog_records", "Records not yet confirmed by the destination.", []string{"delivery"}, nil)
+	descBacklogB  = prometheus.NewDesc("tributary_uplink_backlog_bytes", "Approximate bytes not yet confirmed by the destination.", []string{"delivery"}, nil)
+	descOldest    = prometheus.NewDesc("tributary_uplink_oldest_undelivered_age_seconds", "Age of the oldest record not yet confirmed (0 when none).", []string{"delivery"}, nil)
 	descRetry     = prometheus.NewDesc("tributary_uplink_retry_attempt", "The current retry attempt of the delivery's last failing batch (0 when connected).", []string{"delivery"}, nil)
 )
 
@@ -182,6 +190,10 @@ func (c deliveryCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descFailed
 	ch <- descState
 	ch <- descRetry
+	ch <- descLost
+	ch <- descBacklog
+	ch <- descBacklogB
+	ch <- descOldest
 }
 
 func (c deliveryCollector) Collect(ch chan<- prometheus.Metric) {
@@ -197,5 +209,13 @@ func (c deliveryCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descState, prometheus.GaugeValue, v, name, st)
 		}
 		ch <- prometheus.MustNewConstMetric(descRetry, prometheus.GaugeValue, float64(s.RetryAttempt), name)
+		ch <- prometheus.MustNewConstMetric(descLost, prometheus.CounterValue, float64(s.Lost), name)
+		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(s.BacklogRecords), name)
+		ch <- prometheus.MustNewConstMetric(descBacklogB, prometheus.GaugeValue, float64(s.BacklogBytes), name)
+		age := 0.0
+		if !s.Oldest.IsZero() {
+			age = time.Since(s.Oldest).Seconds()
+		}
+		ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, age, name)
 	}
 }
