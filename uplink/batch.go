@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,6 +25,7 @@ type Batch struct {
 
 	sp   *spool.Spool
 	seen atomic.Int64
+	pace *pacer
 }
 
 // ID is the batch's identity: the same for every resend of the same range
@@ -56,6 +58,11 @@ func (b *Batch) Each(ctx context.Context, fn func(spool.StoredRecord) error) err
 			if r.Seq.Counter > b.Last.Counter {
 				return nil // reading past expired records reached the next batch
 			}
+			if b.pace != nil {
+				if err := b.pace.wait(ctx, len(r.Data)); err != nil {
+					return err
+				}
+			}
 			if err := fn(r); err != nil {
 				return err
 			}
@@ -75,3 +82,38 @@ const (
 	pageRecords = 1000
 	pageBytes   = 1 << 20
 )
+
+// pacer is a token bucket of bytes per second shared by a delivery's
+// shards; a burst of up to one second is allowed.
+type pacer struct {
+	rate   float64
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+}
+
+func newPacer(bytesPerSec int64) *pacer {
+	return &pacer{rate: float64(bytesPerSec), tokens: float64(bytesPerSec), last: time.Now()}
+}
+
+// wait takes n bytes, sleeping until the bucket has them (or ctx ends).
+func (p *pacer) wait(ctx context.Context, n int) error {
+	p.mu.Lock()
+	now := time.Now()
+	p.tokens = min(p.rate, p.tokens+now.Sub(p.last).Seconds()*p.rate)
+	p.last = now
+	p.tokens -= float64(n)
+	debt := -p.tokens
+	p.mu.Unlock()
+	if debt <= 0 {
+		return nil
+	}
+	t := time.NewTimer(time.Duration(debt / p.rate * float64(time.Second)))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -42,6 +42,10 @@ type Config struct {
 	// Rescan is how often the stream's shards are listed to find new ones
 	// (resharding, a stream created later); default 1 s.
 	Rescan time.Duration
+	// Bandwidth caps the record bytes the delivery sends per second,
+	// across its shards (0: no cap), so a backlog draining over a thin
+	// link leaves room for everything else.
+	Bandwidth int64
 
 	Logger *slog.Logger
 }
@@ -60,6 +64,7 @@ type Delivery struct {
 	mu      sync.Mutex
 	running map[string]bool // stream/shard being sent
 	status  Status
+	pace    *pacer // nil: no bandwidth cap
 }
 
 // Status is a delivery's state, for the admin API and metrics.
@@ -124,8 +129,12 @@ func New(sp *spool.Spool, cfg Config) (*Delivery, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	return &Delivery{cfg: cfg, sp: sp, log: cfg.Logger.With("delivery", cfg.Name),
-		running: map[string]bool{}, status: Status{State: "connected"}}, nil
+	d := &Delivery{cfg: cfg, sp: sp, log: cfg.Logger.With("delivery", cfg.Name),
+		running: map[string]bool{}, status: Status{State: "connected"}}
+	if cfg.Bandwidth > 0 {
+		d.pace = newPacer(cfg.Bandwidth)
+	}
+	return d, nil
 }
 
 func (d *Delivery) consumer() string { return "uplink:" + d.cfg.Name }
@@ -353,7 +362,7 @@ func (d *Delivery) collect(cur spool.Cursor) (*Batch, spool.Cursor, bool, error)
 		for _, r := range res.Records {
 			if b == nil {
 				b = &Batch{Delivery: d.cfg.Name, Stream: cur.Stream, ShardID: cur.ShardID(), Start: cur,
-					First: r.Seq, Oldest: r.Arrival, sp: d.sp}
+					First: r.Seq, Oldest: r.Arrival, sp: d.sp, pace: d.pace}
 				deadline = time.Now().Add(d.cfg.Interval)
 			}
 			b.Last = r.Seq

@@ -387,3 +387,22 @@ func TestBacklogAndLossAreReported(t *testing.T) {
 		t.Errorf("nothing counted lost: %+v", s)
 	}
 }
+
+// A bandwidth cap spaces the sending: 60 KiB at 40 KiB/s (with its one
+// second of burst) cannot be done in under half a second.
+func TestBandwidthCap(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	ep := newEndpoint(t)
+	var recs []spool.Record
+	for i := range 60 {
+		recs = append(recs, spool.Record{PartitionKey: "k", Data: append(fmt.Appendf(nil, "k:%06d", i), make([]byte, 1024-8)...)})
+	}
+	sp.Append(context.Background(), "s", recs)
+	begin := time.Now()
+	start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 4 << 10, Bandwidth: 40 << 10, Sink: &HTTPSink{URL: ep.URL}})
+	mqtttest.Eventually(t, 30*time.Second, "60 records", func() bool { _, r := ep.snapshot(); return len(r) == 60 })
+	if took := time.Since(begin); took < 450*time.Millisecond {
+		t.Errorf("60 KiB went in %s at a 40 KiB/s cap", took)
+	}
+}

@@ -20,6 +20,9 @@ type Delivery struct {
 	Buffering Buffering `yaml:"buffering"`
 	// MaxShards is how many shards send at once.
 	MaxShards int `yaml:"max_shards"`
+	// Bandwidth caps the record bytes sent per second (0: none), so a
+	// backlog draining over a thin link leaves room for the rest.
+	Bandwidth ByteSize `yaml:"bandwidth"`
 	// Retry is the backoff between attempts; a delivery never gives up.
 	Retry Retry `yaml:"retry"`
 	// HTTP is the Firehose HTTP endpoint destination (set when its url
@@ -134,6 +137,7 @@ func (c *Config) validateDeliveries(v *validator) {
 		v.check(p+".buffering.size", checkByteRange(d.Buffering.Size, 1, maxSize))
 		v.check(p+".buffering.interval", checkDurationRange(d.Buffering.Interval, 0, Duration(900*time.Second)))
 		v.check(p+".max_shards", checkIntRange(d.MaxShards, 1, 64))
+		v.check(p+".bandwidth", checkByteRange(d.Bandwidth, 0, -1))
 		v.check(p+".retry.min", checkDurationRange(d.Retry.Min, Duration(time.Millisecond), Duration(time.Hour)))
 		v.check(p+".retry.max", checkDurationRange(d.Retry.Max, d.Retry.Min, Duration(24*time.Hour)))
 		switch {

@@ -40,6 +40,7 @@ func (g *Gateway) startDeliveries() error {
 			SizeHint:  int64(dc.Buffering.Size),
 			Interval:  time.Duration(dc.Buffering.Interval),
 			MaxShards: dc.MaxShards,
+			Bandwidth: int64(dc.Bandwidth),
 			Backoff:   uplink.Backoff{Min: time.Duration(dc.Retry.Min), Max: time.Duration(dc.Retry.Max), Jitter: 0.15},
 			Sink:      sink,
 			Logger:    g.log.With("component", "uplink"),
