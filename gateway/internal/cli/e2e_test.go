@@ -31,13 +31,16 @@ import (
 // port, over a temporary data directory.
 
 // startGateway runs a gateway and returns its admin API URL.
-func startGateway(t *testing.T) string {
+func startGateway(t *testing.T, mutate ...func(*config.Config)) string {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.HTTP.Addr = "127.0.0.1:0"
 	cfg.MQTT.Listen = "127.0.0.1:0"
 	cfg.Spool.MinFreeDisk = 0
+	for _, m := range mutate {
+		m(cfg)
+	}
 	g, err := server.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -62,6 +62,7 @@ func init() {
 		{"run", "start a gateway in the foreground", runCmd},
 		{"check", "validate a config file (-c FILE) and exit", checkCmd},
 		{"streams", "list, create, describe, reshard and delete streams", streamsCmd},
+		{"deliveries", "list, describe, pause and resume deliveries upstream", deliveriesCmd},
 		{"put", "append records to a stream (from an argument or stdin lines)", putCmd},
 		{"tail", "read records from a stream, optionally following new ones", tailCmd},
 		{"version", "print the version", versionCmd},

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tributary-edge/tributary/gateway/internal/api"
+)
+
+// deliveriesSubcommands describe "tributary deliveries", in help order.
+var deliveriesSubcommands = []struct{ name, synopsis, summary string }{
+	{"ls", "", "list deliveries with their state and backlog"},
+	{"describe", "NAME", "show a delivery's state"},
+	{"pause", "NAME", "stop a delivery sending (what was not confirmed is sent on resume)"},
+	{"resume", "NAME", "start a paused delivery again"},
+}
+
+func deliveriesCmd(e *env, args []string) int {
+	if len(args) == 0 {
+		deliveriesUsage(e.stderr)
+		return exitUsage
+	}
+	var cf clientFlags
+	var fs *flagSet
+	want := 1
+	switch args[0] {
+	case "ls", "list":
+		want = 0
+		fs = deliveriesFlagSet(e, "ls", &cf)
+	case "describe", "pause", "resume":
+		fs = deliveriesFlagSet(e, args[0], &cf)
+	case "help", "-h", "-help", "--help":
+		deliveriesUsage(e.stdout)
+		return exitOK
+	default:
+		fmt.Fprintf(e.stderr, "error: unknown command \"deliveries %s\"\n\n", args[0])
+		deliveriesUsage(e.stderr)
+		return exitUsage
+	}
+	pos, code, ok := parse(e, fs, args[1:])
+	if !ok {
+		return code
+	}
+	if msg := cf.check(); msg != "" {
+		return usageError(e, fs, "%s", msg)
+	}
+	switch {
+	case len(pos) < want:
+		return usageError(e, fs, "missing delivery NAME")
+	case len(pos) > want:
+		return usageError(e, fs, "unexpected argument %q", pos[want])
+	}
+	c := &api.Client{Base: cf.baseURL()}
+	var list []api.Delivery
+	var err error
+	switch args[0] {
+	case "ls", "list":
+		list, err = c.ListDeliveries(e.ctx)
+	default:
+		var d api.Delivery
+		switch args[0] {
+		case "describe":
+			d, err = c.DescribeDelivery(e.ctx, pos[0])
+		case "pause":
+			d, err = c.PauseDelivery(e.ctx, pos[0])
+		case "resume":
+			d, err = c.ResumeDelivery(e.ctx, pos[0])
+		}
+		list = []api.Delivery{d}
+	}
+	if err != nil {
+		return reportError(e, cf.baseURL(), err)
+	}
+	if cf.output == "json" {
+		if args[0] == "ls" || args[0] == "list" {
+			writeJSON(e.stdout, api.DeliveryList{Deliveries: list})
+		} else {
+			writeJSON(e.stdout, list[0])
+		}
+		return exitOK
+	}
+	writeDeliveryTable(e.stdout, list)
+	return exitOK
+}
+
+func deliveriesUsage(w io.Writer) {
+	fmt.Fprint(w, "Usage: tributary deliveries COMMAND [ARGS] [FLAGS]\n\nCommands:\n")
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	for _, c := range deliveriesSubcommands {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	tw.Flush()
+	fmt.Fprint(w, "\nEach takes --server URL and -o/--output table|json.\n")
+}
+
+func deliveriesFlagSet(e *env, name string, cf *clientFlags) *flagSet {
+	for _, c := range deliveriesSubcommands {
+		if c.name == name {
+			about := strings.ToUpper(c.summary[:1]) + c.summary[1:] + "."
+			fs := newFlagSet("deliveries "+name, c.synopsis, about)
+			cf.register(e, fs, "table", "json")
+			return fs
+		}
+	}
+	panic("cli: no deliveries subcommand " + name)
+}
+
+func writeDeliveryTable(w io.Writer, list []api.Delivery) {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATE\tDESTINATION\tDELIVERED\tBACKLOG\tOLDEST\tLOST\tFAILED\tLAST ERROR")
+	for _, d := range list {
+		oldest := "-"
+		if !d.Oldest.IsZero() {
+			oldest = time.Since(d.Oldest).Round(time.Second).String()
+		}
+		lastErr := "-"
+		if d.LastError != "" {
+			lastErr = d.LastErrorAt.Format(time.RFC3339) + " " + truncateText(d.LastError, 60)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%d\t%s\n", d.Name, d.State, d.Destination, d.Delivered, d.Backlog, oldest, d.Lost, d.Failed, lastErr)
+	}
+	tw.Flush()
+}
+
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
