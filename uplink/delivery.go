@@ -139,6 +139,12 @@ func New(sp *spool.Spool, cfg Config) (*Delivery, error) {
 
 func (d *Delivery) consumer() string { return "uplink:" + d.cfg.Name }
 
+// pendingConsumer holds, per shard, the last sequence number of the batch
+// being sent, written before it is sent: after a crash the first batch is
+// cut at exactly that point again, so the resend has the same identity
+// and a sink can recognise it (design invariant 4).
+func (d *Delivery) pendingConsumer() string { return "uplink-pending:" + d.cfg.Name }
+
 // Start begins delivering; it returns at once.
 func (d *Delivery) Start(ctx context.Context) {
 	d.ctx, d.cancel = context.WithCancel(ctx)
@@ -321,8 +327,17 @@ func (d *Delivery) sendShard(stream, shardID string) error {
 	if err != nil {
 		return err
 	}
+	// A batch that was in flight when the gateway stopped is cut again at
+	// the same last sequence number.
+	var until uint64
+	if seq, ok, _ := d.sp.GetCheckpoint(d.pendingConsumer(), stream, shardID); ok {
+		if p, err := spool.ParseSeqNum(seq); err == nil && p.Counter >= cur.Seq {
+			until = p.Counter
+		}
+	}
 	for {
-		b, next, end, err := d.collect(cur)
+		b, next, end, err := d.collect(cur, until)
+		until = 0
 		if err != nil {
 			return err
 		}
@@ -345,10 +360,11 @@ func (d *Delivery) sendShard(stream, shardID string) error {
 	}
 }
 
-// collect reads from cur until the buffering hints close a batch. It
-// returns the batch (nil if none), where to go on, and whether the shard
-// has ended.
-func (d *Delivery) collect(cur spool.Cursor) (*Batch, spool.Cursor, bool, error) {
+// collect reads from cur until the buffering hints close a batch, or,
+// when until is set, exactly up to that counter (a resend after a
+// restart). It returns the batch (nil if none), where to go on, and
+// whether the shard has ended.
+func (d *Delivery) collect(cur spool.Cursor, until uint64) (*Batch, spool.Cursor, bool, error) {
 	var b *Batch
 	var deadline time.Time
 	for {
@@ -360,6 +376,9 @@ func (d *Delivery) collect(cur spool.Cursor) (*Batch, spool.Cursor, bool, error)
 			d.lost(cur, res.Records[0].Seq.Counter-cur.Seq)
 		}
 		for _, r := range res.Records {
+			if until > 0 && r.Seq.Counter > until {
+				return b, cur, false, nil
+			}
 			if b == nil {
 				b = &Batch{Delivery: d.cfg.Name, Stream: cur.Stream, ShardID: cur.ShardID(), Start: cur,
 					First: r.Seq, Oldest: r.Arrival, sp: d.sp, pace: d.pace}
@@ -369,6 +388,12 @@ func (d *Delivery) collect(cur spool.Cursor) (*Batch, spool.Cursor, bool, error)
 			b.Records++
 			b.Bytes += int64(len(r.Data))
 			cur = spool.Cursor{Stream: cur.Stream, StreamID: cur.StreamID, Shard: cur.Shard, Seq: r.Seq.Counter + 1}
+			if until > 0 {
+				if r.Seq.Counter == until {
+					return b, cur, false, nil
+				}
+				continue
+			}
 			if b.Bytes >= d.cfg.SizeHint || b.Records == d.cfg.MaxRecords {
 				return b, cur, false, nil
 			}
@@ -380,12 +405,12 @@ func (d *Delivery) collect(cur spool.Cursor) (*Batch, spool.Cursor, bool, error)
 		if len(res.Records) > 0 {
 			continue // more may be waiting
 		}
-		if b != nil && !time.Now().Before(deadline) {
+		if b != nil && until == 0 && !time.Now().Before(deadline) {
 			return b, cur, false, nil
 		}
 		ctx := d.ctx
 		var cancel context.CancelFunc = func() {}
-		if b != nil {
+		if b != nil && until == 0 {
 			ctx, cancel = context.WithDeadline(d.ctx, deadline)
 		}
 		err = d.sp.Wait(ctx, cur)
@@ -402,6 +427,10 @@ func (d *Delivery) collect(cur spool.Cursor) (*Batch, spool.Cursor, bool, error)
 // deliver sends a batch until the sink confirms it or refuses it for
 // good, then moves the checkpoint.
 func (d *Delivery) deliver(b *Batch) error {
+	pending := spool.Checkpoint{Consumer: d.pendingConsumer(), Stream: b.Stream, ShardID: b.ShardID, SequenceNumber: b.Last.String()}
+	if err := d.sp.SetCheckpoints(d.ctx, pending); err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
 		err := d.cfg.Sink.Send(d.ctx, b)
 		if d.ctx.Err() != nil {

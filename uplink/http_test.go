@@ -406,3 +406,45 @@ func TestBandwidthCap(t *testing.T) {
 		t.Errorf("60 KiB went in %s at a 40 KiB/s cap", took)
 	}
 }
+
+// A batch in flight when the gateway stops is cut at the same point after
+// the restart, even though more records arrived meanwhile: the resend has
+// the same identity (request id), so the endpoint can recognise it.
+func TestResendAfterRestartKeepsTheBatchIdentity(t *testing.T) {
+	dir := t.TempDir()
+	sp := openSpool(t, dir)
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	ep := newEndpoint(t)
+	var down atomic.Bool
+	down.Store(true)
+	ep.fail = func(int, *http.Request) int {
+		if down.Load() {
+			return 503
+		}
+		return 0
+	}
+	put(t, sp, "s", 0, 40)
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
+	mqtttest.Eventually(t, 30*time.Second, "the batch tried", func() bool { r, _ := ep.snapshot(); return len(r) >= 1 })
+	d.Close()
+	sp.Close()
+	first, _ := ep.snapshot()
+
+	sp = openSpool(t, dir)
+	put(t, sp, "s", 40, 80) // would have joined the batch if it were cut afresh
+	down.Store(false)
+	start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
+	mqtttest.Eventually(t, 30*time.Second, "80 records", func() bool { _, r := ep.snapshot(); return len(r) == 80 })
+	reqs, recs := ep.snapshot()
+	checkOrder(t, recs, 80)
+	var resent *endpointRequest
+	for i := len(first); i < len(reqs); i++ {
+		if reqs[i].status == 200 {
+			resent = &reqs[i]
+			break
+		}
+	}
+	if resent == nil || resent.id != first[0].id || resent.records != 40 {
+		t.Fatalf("first request after the restart: %+v; before: %+v", resent, first[0])
+	}
+}
