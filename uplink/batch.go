@@ -26,7 +26,14 @@ type Batch struct {
 	sp   *spool.Spool
 	seen atomic.Int64
 	pace *pacer
+	// cached holds the records read while the batch was cut, when they
+	// total at most cacheBytes, so the first send need not read them
+	// again; nil otherwise (and after that send).
+	cached []spool.StoredRecord
 }
+
+// cacheBytes bounds the records a batch keeps from being cut.
+const cacheBytes = 2 << 20
 
 // ID is the batch's identity: the same for every resend of the same range
 // (design invariant 4).
@@ -42,6 +49,21 @@ func (b *Batch) Each(ctx context.Context, fn func(spool.StoredRecord) error) err
 	cur := b.Start
 	seen := 0
 	defer func() { b.seen.Store(int64(seen)) }()
+	if recs := b.cached; recs != nil {
+		b.cached = nil // a retry reads from the spool: the cache is freed
+		for _, r := range recs {
+			if b.pace != nil {
+				if err := b.pace.wait(ctx, len(r.Data)); err != nil {
+					return err
+				}
+			}
+			if err := fn(r); err != nil {
+				return err
+			}
+			seen++
+		}
+		return nil
+	}
 	for cur.Seq <= b.Last.Counter {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -387,6 +387,13 @@ func (d *Delivery) collect(cur spool.Cursor, until uint64) (*Batch, spool.Cursor
 			b.Last = r.Seq
 			b.Records++
 			b.Bytes += int64(len(r.Data))
+			if b.cached != nil || b.Records == 1 {
+				if b.Bytes <= cacheBytes {
+					b.cached = append(b.cached, r)
+				} else {
+					b.cached = nil // too big to keep: read again when sent
+				}
+			}
 			cur = spool.Cursor{Stream: cur.Stream, StreamID: cur.StreamID, Shard: cur.Shard, Seq: r.Seq.Counter + 1}
 			if until > 0 {
 				if r.Seq.Counter == until {

@@ -116,19 +116,20 @@ func (s *HTTPSink) writeBody(ctx context.Context, w io.Writer, b *Batch, id stri
 		gz = gzip.NewWriter(w)
 		w = gz
 	}
-	bw := bufio.NewWriterSize(w, 32<<10)
+	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString(`{"requestId":"` + id + `","timestamp":` + strconv.FormatInt(b.Oldest.UnixMilli(), 10) + `,"records":[`)
 	n := 0
+	var scratch []byte
 	err := b.Each(ctx, func(r spool.StoredRecord) error {
+		scratch = scratch[:0]
 		if n > 0 {
-			bw.WriteByte(',')
+			scratch = append(scratch, ',')
 		}
 		n++
-		bw.WriteString(`{"data":"`)
-		enc := base64.NewEncoder(base64.StdEncoding, bw)
-		enc.Write(r.Data)
-		enc.Close()
-		_, err := bw.WriteString(`"}`)
+		scratch = append(scratch, `{"data":"`...)
+		scratch = base64.StdEncoding.AppendEncode(scratch, r.Data)
+		scratch = append(scratch, `"}`...)
+		_, err := bw.Write(scratch)
 		return err
 	})
 	if err != nil {
