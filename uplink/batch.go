@@ -29,7 +29,8 @@ type Batch struct {
 	// cached holds the records read while the batch was cut, when they
 	// total at most cacheBytes, so the first send need not read them
 	// again; nil otherwise (and after that send).
-	cached []spool.StoredRecord
+	cached      []spool.StoredRecord
+	cachedBytes int64 // taken from the delivery's cache budget
 }
 
 // cacheBytes bounds the records a batch keeps from being cut.
@@ -74,6 +75,10 @@ func (b *Batch) Each(ctx context.Context, fn func(spool.StoredRecord) error) err
 			return err
 		}
 		if len(res.Records) == 0 {
+			if res.Next.Seq > cur.Seq {
+				cur = res.Next // a run of expired records: go on after it
+				continue
+			}
 			return nil // the rest expired
 		}
 		for _, r := range res.Records {
@@ -93,6 +98,25 @@ func (b *Batch) Each(ctx context.Context, fn func(spool.StoredRecord) error) err
 		}
 	}
 	return nil
+}
+
+// anyLeft reports whether any record of the batch is still in the spool.
+func (b *Batch) anyLeft() bool {
+	cur := b.Start
+	for cur.Seq <= b.Last.Counter {
+		res, err := b.sp.Read(cur, spool.ReadLimits{MaxRecords: 1})
+		if err != nil {
+			return true // let the send report it
+		}
+		if len(res.Records) > 0 {
+			return res.Records[0].Seq.Counter <= b.Last.Counter
+		}
+		if res.Next.Seq <= cur.Seq {
+			return false
+		}
+		cur = res.Next
+	}
+	return false
 }
 
 // Seen is how many records the last Each read (fewer than Records when

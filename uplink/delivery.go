@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/tributary-edge/tributary/spool"
 )
 
@@ -35,7 +37,9 @@ type Config struct {
 	// one, else none).
 	MaxRecords int
 
-	// MaxShards is how many shards send at once (default 4).
+	// MaxShards is how many batches are sent at once (default 4). Every
+	// shard has a sender that cuts its batches; this bounds the sends (and
+	// the memory batches being sent hold).
 	MaxShards int
 	// Backoff schedules retries; default DefaultBackoff.
 	Backoff Backoff
@@ -64,7 +68,10 @@ type Delivery struct {
 	mu      sync.Mutex
 	running map[string]bool // stream/shard being sent
 	status  Status
-	pace    *pacer // nil: no bandwidth cap
+	pace    *pacer              // nil: no bandwidth cap
+	sends   *semaphore.Weighted // MaxShards sends at once
+	cache   *semaphore.Weighted // bytes of records kept by batches (cacheBytes per send slot)
+	closed  bool                // set by Close; Resume then does nothing
 }
 
 // Status is a delivery's state, for the admin API and metrics.
@@ -134,6 +141,8 @@ func New(sp *spool.Spool, cfg Config) (*Delivery, error) {
 	if cfg.Bandwidth > 0 {
 		d.pace = newPacer(cfg.Bandwidth)
 	}
+	d.sends = semaphore.NewWeighted(int64(cfg.MaxShards))
+	d.cache = semaphore.NewWeighted(int64(cfg.MaxShards) * cacheBytes)
 	return d, nil
 }
 
@@ -158,6 +167,7 @@ func (d *Delivery) Start(ctx context.Context) {
 func (d *Delivery) Close() {
 	d.control.Lock()
 	defer d.control.Unlock()
+	d.closed = true
 	d.stop()
 }
 
@@ -181,7 +191,7 @@ func (d *Delivery) Pause() {
 func (d *Delivery) Resume(ctx context.Context) {
 	d.control.Lock()
 	defer d.control.Unlock()
-	if d.Status().State != "paused" {
+	if d.closed || d.Status().State != "paused" {
 		return
 	}
 	d.record(func(s *Status) { s.State = "connected" })
@@ -270,7 +280,7 @@ func (d *Delivery) startReady(wake chan struct{}) {
 				}
 			}
 			d.mu.Lock()
-			start := ready && !d.running[key] && len(d.running) < d.cfg.MaxShards
+			start := ready && !d.running[key]
 			if start {
 				d.running[key] = true
 			}
@@ -283,7 +293,15 @@ func (d *Delivery) startReady(wake chan struct{}) {
 				defer d.wg.Done()
 				err := d.sendShard(stream, sh.ID)
 				if err != nil && d.ctx.Err() == nil {
-					d.log.Warn("shard sender stopped", "stream", stream, "shard", sh.ID, "err", err)
+					// Restarted by the next scan, after a pause, so a
+					// failure that repeats does not spin.
+					d.log.Warn("shard sender stopped; restarting", "stream", stream, "shard", sh.ID, "err", err)
+					t := time.NewTimer(d.cfg.Backoff.Wait(3))
+					select {
+					case <-d.ctx.Done():
+					case <-t.C:
+					}
+					t.Stop()
 				}
 				d.mu.Lock()
 				delete(d.running, key)
@@ -372,11 +390,15 @@ func (d *Delivery) collect(cur spool.Cursor, until uint64) (*Batch, spool.Cursor
 		if err != nil {
 			return nil, cur, false, err
 		}
-		if len(res.Records) > 0 && res.Records[0].Seq.Counter > cur.Seq {
+		switch {
+		case len(res.Records) > 0 && res.Records[0].Seq.Counter > cur.Seq:
 			d.lost(cur, res.Records[0].Seq.Counter-cur.Seq)
+		case len(res.Records) == 0 && res.Next.Seq > cur.Seq:
+			d.lost(cur, res.Next.Seq-cur.Seq) // a run of expired records skipped
 		}
 		for _, r := range res.Records {
 			if until > 0 && r.Seq.Counter > until {
+				cur.Seq = r.Seq.Counter // the gap before r is counted: start at r
 				return b, cur, false, nil
 			}
 			if b == nil {
@@ -388,10 +410,12 @@ func (d *Delivery) collect(cur spool.Cursor, until uint64) (*Batch, spool.Cursor
 			b.Records++
 			b.Bytes += int64(len(r.Data))
 			if b.cached != nil || b.Records == 1 {
-				if b.Bytes <= cacheBytes {
+				n := int64(len(r.Data) + len(r.PartitionKey) + 64)
+				if b.Bytes <= cacheBytes && d.cache.TryAcquire(n) {
 					b.cached = append(b.cached, r)
+					b.cachedBytes += n
 				} else {
-					b.cached = nil // too big to keep: read again when sent
+					d.dropCache(b) // too big, or the budget is taken: read again when sent
 				}
 			}
 			cur = spool.Cursor{Stream: cur.Stream, StreamID: cur.StreamID, Shard: cur.Shard, Seq: r.Seq.Counter + 1}
@@ -434,11 +458,25 @@ func (d *Delivery) collect(cur spool.Cursor, until uint64) (*Batch, spool.Cursor
 // deliver sends a batch until the sink confirms it or refuses it for
 // good, then moves the checkpoint.
 func (d *Delivery) deliver(b *Batch) error {
+	defer d.dropCache(b)
 	pending := spool.Checkpoint{Consumer: d.pendingConsumer(), Stream: b.Stream, ShardID: b.ShardID, SequenceNumber: b.Last.String()}
 	if err := d.sp.SetCheckpoints(d.ctx, pending); err != nil {
 		return err
 	}
+	if !d.sends.TryAcquire(1) {
+		d.dropCache(b) // waiting for a send slot: do not hold records meanwhile
+		if err := d.sends.Acquire(d.ctx, 1); err != nil {
+			return err
+		}
+	}
+	defer d.sends.Release(1)
 	for attempt := 0; ; attempt++ {
+		if b.cached == nil && !b.anyLeft() {
+			// Retention removed the whole batch meanwhile: nothing to send.
+			d.lost(b.Start, uint64(b.Records))
+			b.Records = 0
+			break
+		}
 		err := d.cfg.Sink.Send(d.ctx, b)
 		if d.ctx.Err() != nil {
 			return d.ctx.Err()
@@ -481,22 +519,41 @@ func (d *Delivery) deliver(b *Batch) error {
 			}
 			continue
 		}
-		return d.sp.SetCheckpoints(d.ctx, spool.Checkpoint{Consumer: d.consumer(), Stream: b.Stream, ShardID: b.ShardID, SequenceNumber: b.Last.String()})
+		break
 	}
+	return d.sp.SetCheckpoints(d.ctx, spool.Checkpoint{Consumer: d.consumer(), Stream: b.Stream, ShardID: b.ShardID, SequenceNumber: b.Last.String()})
 }
 
 // toErrorOutput stores each record of a refused batch in the dead-letter
 // stream with the reason.
 func (d *Delivery) toErrorOutput(b *Batch, cause error) error {
 	return b.Each(d.ctx, func(r spool.StoredRecord) error {
-		return d.sp.AppendDeadLetter(d.ctx, spool.DeadLetter{
+		dl := spool.DeadLetter{
 			Source: "uplink:" + d.cfg.Name + ":" + b.Stream,
 			Reason: cause.Error(),
 			Key:    r.PartitionKey,
 			Data:   r.Data,
 			Attrs:  map[string]string{"batch": b.ID(), "sequence_number": r.SequenceNumber()},
-		})
+		}
+		err := d.sp.AppendDeadLetter(d.ctx, dl)
+		if errors.Is(err, spool.ErrRecordTooLarge) {
+			// Too big to keep with its reason: keep the reason and where
+			// the record is (still in its stream until retention).
+			dl.Data = nil
+			dl.Attrs["data_omitted"] = "too large for a dead letter"
+			err = d.sp.AppendDeadLetter(d.ctx, dl)
+		}
+		return err
 	})
+}
+
+// dropCache frees a batch's kept records and their budget.
+func (d *Delivery) dropCache(b *Batch) {
+	b.cached = nil
+	if b.cachedBytes > 0 {
+		d.cache.Release(b.cachedBytes)
+		b.cachedBytes = 0
+	}
 }
 
 // lost counts records retention removed before delivery.

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -36,6 +37,8 @@ type HTTPSink struct {
 	Client     *http.Client      // default: 3-minute timeout, no redirects
 }
 
+var errAbandoned = errors.New("request abandoned")
+
 // HTTPMaxRecords is the contract's limit of records per request.
 const HTTPMaxRecords = 10000
 
@@ -49,8 +52,16 @@ func requestID(b *Batch) string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
+// defaultHTTPClient waits up to 3 minutes for an answer once the body is
+// sent (the contract's timeout). Sending the body is not timed: under a
+// bandwidth cap a large batch may take longer than that to upload.
 var defaultHTTPClient = &http.Client{
-	Timeout: 3 * time.Minute,
+	Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		ResponseHeaderTimeout: 3 * time.Minute,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	},
 	CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse // a 3xx is an answer, retried
 	},
@@ -60,10 +71,23 @@ var defaultHTTPClient = &http.Client{
 func (s *HTTPSink) Send(ctx context.Context, b *Batch) error {
 	id := requestID(b)
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(s.writeBody(ctx, pw, b, id)) }()
+	written := make(chan struct{})
+	var writeErr error
+	go func() {
+		defer close(written)
+		writeErr = s.writeBody(ctx, pw, b, id)
+		pw.CloseWithError(writeErr)
+	}()
+	// The body writer is done before Send returns (it reads the spool and
+	// sets the batch's Seen count).
+	finish := func() error {
+		pr.CloseWithError(errAbandoned)
+		<-written
+		return writeErr
+	}
+	defer finish()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, pr)
 	if err != nil {
-		pr.Close()
 		return fmt.Errorf("%w: %v", ErrPermanent, err)
 	}
 	h := req.Header
@@ -105,6 +129,9 @@ func (s *HTTPSink) Send(ctx context.Context, b *Batch) error {
 	}
 	if err := json.Unmarshal(body, &ans); err != nil || ans.RequestID != id {
 		return fmt.Errorf("%s answered 200 for request %s without echoing its requestId (treated as 500): %s", s.URL, id, truncate(body))
+	}
+	if err := finish(); err != nil {
+		return fmt.Errorf("%s answered 200 for request %s before the whole body was sent (treated as 500): %v", s.URL, id, err)
 	}
 	return nil
 }

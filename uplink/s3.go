@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -210,6 +211,28 @@ func (s *S3Sink) writeErrors(ctx context.Context, b *Batch, enc *encoder) error 
 	return nil
 }
 
+// CheckPrefix reports whether a prefix (or, with errorPrefix, an error
+// output prefix) has only expressions the S3 destination evaluates, and
+// stays within Firehose's 512 characters once evaluated.
+func CheckPrefix(p string, errorPrefix bool) error {
+	b := &Batch{Delivery: "d", Stream: "s", ShardID: "shardId-000000000000", Oldest: time.Now()}
+	errType := ""
+	if errorPrefix {
+		if !strings.Contains(p, "!{firehose:error-output-type}") {
+			return fmt.Errorf("must contain !{firehose:error-output-type}")
+		}
+		errType = "format-conversion-failed"
+	}
+	out, err := evalPrefix(p, b, errType)
+	if err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), ErrPermanent.Error()+": "))
+	}
+	if len(out) > 512 {
+		return fmt.Errorf("is %d characters once evaluated; at most 512", len(out))
+	}
+	return nil
+}
+
 // evalPrefix evaluates Firehose prefix expressions: !{timestamp:<Java
 // DateTimeFormatter pattern>} over the batch's oldest arrival (UTC),
 // !{firehose:error-output-type}, and !{firehose:random-string} (11
@@ -240,7 +263,7 @@ func evalPrefix(p string, b *Batch, errorType string) (string, error) {
 			n++
 			out.WriteString(strings.ReplaceAll(batchUUID(b, fmt.Sprint("random", n)), "-", "")[:11])
 		default:
-			return "", fmt.Errorf("%w: prefix expression !{%s} is not supported here", ErrPermanent, expr)
+			return "", fmt.Errorf("%w: expression !{%s} is not supported here (!{timestamp:…}, !{firehose:random-string}, and !{firehose:error-output-type} in an error prefix)", ErrPermanent, expr)
 		}
 	}
 	return out.String(), nil

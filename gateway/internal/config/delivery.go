@@ -3,8 +3,9 @@ package config
 import (
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
+
+	"github.com/tributary-edge/tributary/uplink"
 )
 
 // Delivery sends streams upstream (uplink): batches closed by the
@@ -132,7 +133,7 @@ func (c *Config) validateDeliveries(v *validator) {
 		}
 		maxSize := 128 * MiB
 		if d.HTTP.URL != "" {
-			maxSize = 64 * MiB // the endpoint contract's body limit
+			maxSize = 47 * MiB // base64 in a 64 MiB body (the endpoint contract's limit)
 		}
 		v.check(p+".buffering.size", checkByteRange(d.Buffering.Size, 1, maxSize))
 		v.check(p+".buffering.interval", checkDurationRange(d.Buffering.Interval, 0, Duration(900*time.Second)))
@@ -169,11 +170,13 @@ func (c *Config) validateDeliveries(v *validator) {
 			if (s3.AccessKeyID == "") != (s3.SecretKey == "") {
 				v.check(p+".s3", "access_key_id and secret_access_key must be set together")
 			}
-			if strings.Count(s3.Prefix, "!{") != strings.Count(s3.Prefix, "}") || strings.Contains(s3.Prefix, "!{firehose:error-output-type}") {
-				v.check(p+".s3.prefix", "expressions must be !{timestamp:…} or !{firehose:random-string}, each closed with }")
+			if err := uplink.CheckPrefix(s3.Prefix, false); err != nil {
+				v.check(p+".s3.prefix", err.Error())
 			}
-			if s3.ErrorPrefix != "" && !strings.Contains(s3.ErrorPrefix, "!{firehose:error-output-type}") {
-				v.check(p+".s3.error_prefix", "must contain !{firehose:error-output-type} (as Firehose requires)")
+			if s3.ErrorPrefix != "" {
+				if err := uplink.CheckPrefix(s3.ErrorPrefix, true); err != nil {
+					v.check(p+".s3.error_prefix", err.Error()+" (as Firehose requires)")
+				}
 			}
 		default:
 			u, err := url.Parse(d.HTTP.URL)

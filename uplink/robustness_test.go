@@ -1,0 +1,104 @@
+package uplink
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
+	"github.com/tributary-edge/tributary/spool"
+)
+
+// More open shards than MaxShards: every shard is still delivered (the
+// limit bounds concurrent sends, not which shards get a sender).
+func TestMoreShardsThanSendSlots(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 5})
+	ep := newEndpoint(t)
+	put(t, sp, "s", 0, 500)
+	start(t, sp, Config{Name: "d", Streams: []string{"s"}, MaxShards: 2, Sink: &HTTPSink{URL: ep.URL}})
+	mqtttest.Eventually(t, 30*time.Second, "500 records from 5 shards", func() bool { _, r := ep.snapshot(); return len(r) == 500 })
+}
+
+// A batch whose oldest part expired while the destination was down sends
+// what is left, counts the rest lost, and moves on; an empty batch sends
+// nothing at all.
+func TestExpiredPartOfABatch(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1, MaxBytes: 40 << 10, WhenFull: spool.DropOldest})
+	ep := newEndpoint(t)
+	var down atomic.Bool
+	down.Store(true)
+	ep.fail = func(int, *http.Request) int {
+		if down.Load() {
+			return 503
+		}
+		return 0
+	}
+	for i := range 30 { // one-record chunks of ~1 KiB: the cap drops the oldest
+		sp.Append(context.Background(), "s", []spool.Record{{PartitionKey: "k", Data: append(fmt.Appendf(nil, "k:%06d", i), make([]byte, 1000)...)}})
+	}
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 1 << 20, Sink: &HTTPSink{URL: ep.URL}})
+	mqtttest.Eventually(t, 30*time.Second, "retrying", func() bool { return d.Status().State == "retrying" })
+	for i := 30; i < 60; i++ {
+		sp.Append(context.Background(), "s", []spool.Record{{PartitionKey: "k", Data: append(fmt.Appendf(nil, "k:%06d", i), make([]byte, 1000)...)}})
+	}
+	down.Store(false)
+	mqtttest.Eventually(t, 30*time.Second, "every record delivered or counted lost", func() bool {
+		s := d.Status()
+		return s.Delivered+s.Lost == 60 && s.BacklogRecords == 0
+	})
+	reqs, recs := ep.snapshot()
+	for _, r := range reqs {
+		if r.status == 200 && r.records == 0 {
+			t.Fatal("an empty request was sent")
+		}
+	}
+	if len(recs) == 0 || !strings.HasSuffix(recs[len(recs)-1][:8], "000059") {
+		t.Errorf("last delivered %v", recs[max(0, len(recs)-1):])
+	}
+}
+
+// A batch refused for good whose record is too big to keep as a dead
+// letter is still recorded (without its data) and delivery moves on,
+// rather than retrying the batch in a loop.
+func TestPoisonBatchWithAHugeRecord(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	ep := newEndpoint(t)
+	ep.fail = func(n int, _ *http.Request) int {
+		if n == 0 {
+			return 413
+		}
+		return 0
+	}
+	sp.Append(context.Background(), "s", []spool.Record{{PartitionKey: "k", Data: make([]byte, 900<<10)}, {PartitionKey: "k", Data: []byte("small")}})
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
+	mqtttest.Eventually(t, 30*time.Second, "the batch dead-lettered", func() bool { return d.Status().Failed == 2 })
+	put(t, sp, "s", 0, 5)
+	mqtttest.Eventually(t, 30*time.Second, "the next records delivered", func() bool { _, r := ep.snapshot(); return len(r) == 5 })
+	info, _ := sp.DescribeStream(sp.DeadLetterStream())
+	if info.Records != 2 {
+		t.Errorf("%d dead letters, want 2 (no duplicates)", info.Records)
+	}
+}
+
+// Resume after Close does not bring a closed delivery back.
+func TestResumeAfterCloseDoesNothing(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	ep := newEndpoint(t)
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
+	d.Pause()
+	d.Close()
+	d.Resume(context.Background())
+	put(t, sp, "s", 0, 5)
+	d.Close() // waits for anything Resume could have started
+	if _, r := ep.snapshot(); len(r) != 0 {
+		t.Errorf("%d records sent after Close", len(r))
+	}
+}
