@@ -50,18 +50,24 @@ func (b *Batch) Each(ctx context.Context, fn func(spool.StoredRecord) error) err
 	cur := b.Start
 	seen := 0
 	defer func() { b.seen.Store(int64(seen)) }()
-	if recs := b.cached; recs != nil {
-		b.cached = nil // a retry reads from the spool: the cache is freed
-		for _, r := range recs {
-			if b.pace != nil {
-				if err := b.pace.wait(ctx, len(r.Data)); err != nil {
-					return err
-				}
-			}
-			if err := fn(r); err != nil {
+	visit := func(r spool.StoredRecord) error {
+		if b.pace != nil {
+			if err := b.pace.wait(ctx, len(r.Data)); err != nil {
 				return err
 			}
-			seen++
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+		seen++
+		return nil
+	}
+	if recs := b.cached; recs != nil {
+		b.cached = nil // a retry reads from the spool
+		for _, r := range recs {
+			if err := visit(r); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -85,15 +91,9 @@ func (b *Batch) Each(ctx context.Context, fn func(spool.StoredRecord) error) err
 			if r.Seq.Counter > b.Last.Counter {
 				return nil // reading past expired records reached the next batch
 			}
-			if b.pace != nil {
-				if err := b.pace.wait(ctx, len(r.Data)); err != nil {
-					return err
-				}
-			}
-			if err := fn(r); err != nil {
+			if err := visit(r); err != nil {
 				return err
 			}
-			seen++
 			cur.Seq = r.Seq.Counter + 1
 		}
 	}

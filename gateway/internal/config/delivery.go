@@ -74,7 +74,7 @@ type DeliveryS3 struct {
 
 // Buffering are the buffering hints.
 type Buffering struct {
-	Size     ByteSize `yaml:"size"`     // 1B..128MiB (http: ..64MiB)
+	Size     ByteSize `yaml:"size"`     // 1B..128MiB (http: ..47MiB)
 	Interval Duration `yaml:"interval"` // 0..900s
 }
 
@@ -150,9 +150,7 @@ func (c *Config) validateDeliveries(v *validator) {
 			k := d.Kinesis
 			v.check(p+".kinesis.stream", checkStreamName(k.Stream))
 			if k.Endpoint != "" {
-				if u, err := url.Parse(k.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-					v.check(p+".kinesis.endpoint", fmt.Sprintf("must be an http:// or https:// URL (got %q)", truncate(k.Endpoint)))
-				}
+				v.check(p+".kinesis.endpoint", checkHTTPURL(k.Endpoint))
 			}
 			if (k.AccessKeyID == "") != (k.SecretKey == "") {
 				v.check(p+".kinesis", "access_key_id and secret_access_key must be set together")
@@ -163,9 +161,7 @@ func (c *Config) validateDeliveries(v *validator) {
 			v.check(p+".s3.compression", checkOneOf(s3.Compression, []string{"none", "gzip", "zstd", "snappy"}))
 			v.check(p+".s3.part_size", checkByteRange(s3.PartSize, 5*MiB, GiB))
 			if s3.Endpoint != "" {
-				if u, err := url.Parse(s3.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-					v.check(p+".s3.endpoint", fmt.Sprintf("must be an http:// or https:// URL (got %q)", truncate(s3.Endpoint)))
-				}
+				v.check(p+".s3.endpoint", checkHTTPURL(s3.Endpoint))
 			}
 			if (s3.AccessKeyID == "") != (s3.SecretKey == "") {
 				v.check(p+".s3", "access_key_id and secret_access_key must be set together")
@@ -179,10 +175,7 @@ func (c *Config) validateDeliveries(v *validator) {
 				}
 			}
 		default:
-			u, err := url.Parse(d.HTTP.URL)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				v.check(p+".http.url", fmt.Sprintf("must be an http:// or https:// URL (got %q)", truncate(d.HTTP.URL)))
-			}
+			v.check(p+".http.url", checkHTTPURL(d.HTTP.URL))
 			if len(d.HTTP.AccessKey) > 4096 {
 				v.check(p+".http.access_key", "must be at most 4096 characters")
 			}
@@ -191,4 +184,12 @@ func (c *Config) validateDeliveries(v *validator) {
 			}
 		}
 	}
+}
+
+// checkHTTPURL accepts an absolute http:// or https:// URL.
+func checkHTTPURL(s string) string {
+	if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("must be an http:// or https:// URL (got %q)", truncate(s))
+	}
+	return ""
 }
