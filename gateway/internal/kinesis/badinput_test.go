@@ -241,7 +241,7 @@ func TestBadInputAnswersAndKeepsServing(t *testing.T) {
 		{name: "missing target header, empty body", target: "-", body: nil, typ: errUnknownOperation},
 		{name: "unknown operation", op: "PutRecordz", body: js(`{` + sn + `}`), typ: errUnknownOperation},
 		{name: "operation in the wrong case", op: "putRecord", body: js(`{` + sn + `}`), typ: errUnknownOperation},
-		{name: "another service's target", target: "Firehose_20150804.PutRecord", body: js(`{` + sn + `}`), typ: errUnknownOperation},
+		{name: "another service's target", target: "DynamoDB_20120810.PutItem", body: js(`{` + sn + `}`), typ: errUnknownOperation},
 		{name: "target without an operation", target: "Kinesis_20131202", body: js(`{` + sn + `}`), typ: errUnknownOperation},
 		// Malformed JSON: SerializationException without a message.
 		{name: "truncated JSON", op: "PutRecord", body: js(`{` + sn + `,`), typ: errSerialization},

@@ -68,6 +68,9 @@ type Config struct {
 	// Observer, if set, is told about every request and deleted stream
 	// (metrics).
 	Observer Observer
+	// Deliveries lists the gateway's deliveries for the Firehose API; nil
+	// answers every Firehose call with ResourceNotFound.
+	Deliveries func() []DeliveryStream
 }
 
 // Observer receives figures for metrics. Calls must not block.
@@ -226,9 +229,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
 	h.serve(sw, r)
-	_, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
-	if _, ok := operations[op]; !ok {
+	service, op, _ := strings.Cut(r.Header.Get("X-Amz-Target"), ".")
+	if _, ok := opsFor(service)[op]; !ok {
 		op = "unknown"
+	} else if service == firehoseService {
+		op = "Firehose." + op
 	}
 	result := w.Header().Get("x-amzn-ErrorType")
 	switch {
@@ -300,8 +305,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	if i := strings.IndexByte(op, '.'); i >= 0 {
 		op = op[:i]
 	}
-	_, opValid := operations[op]
-	targetValid := service == servicePart && opValid
+	ops, opSchemas := opsFor(service), schemas
+	if service == firehoseService {
+		opSchemas = firehoseSchemas
+	}
+	_, opValid := ops[op]
+	targetValid := opValid
 	isCBOR := ctype != contentJSON
 	if len(body) == 0 {
 		typ := errUnknownOperation
@@ -364,7 +373,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		h.writeResult(w, false, out)
 		return
 	}
-	schema := schemas[op]
+	schema := opSchemas[op]
 	if in, aerr = normalize(in, schema); aerr != nil {
 		h.writeError(w, isCBOR, aerr)
 		return
@@ -374,7 +383,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := &request{op: op, in: in, cbor: isCBOR, w: w, r: r, ctx: r.Context(), release: release}
-	out, aerr := operations[op](h, q)
+	out, aerr := ops[op](h, q)
 	switch {
 	case aerr != nil:
 		h.writeError(w, isCBOR, aerr)
@@ -382,6 +391,17 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.writeResult(w, isCBOR, out)
 	}
+}
+
+// opsFor returns the operations of a target's service (none if unknown).
+func opsFor(service string) map[string]opFunc {
+	switch service {
+	case servicePart:
+		return operations
+	case firehoseService:
+		return firehoseOps
+	}
+	return nil
 }
 
 // streamed is returned by operations that wrote their own response.

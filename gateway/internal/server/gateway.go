@@ -47,6 +47,7 @@ type Gateway struct {
 	kinesis *kinesis.Handler
 	// deliveries are fixed after Start (read without a lock).
 	deliveries map[string]*delivery
+	started    time.Time
 	metrics    *metrics
 	registry   *prometheus.Registry
 	ln         net.Listener
@@ -77,6 +78,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	if g.cfg.MemoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(g.cfg.MemoryLimit))
 	}
+	g.started = time.Now()
 	opts, err := spoolOptions(g.cfg, g.log)
 	if err != nil {
 		return err

@@ -38,6 +38,7 @@ func (g *Gateway) startKinesis() error {
 		IteratorKey:      key,
 		Logger:           g.log.With("component", "kinesis"),
 		Observer:         g.metrics,
+		Deliveries:       g.deliveryStreams,
 	})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tributary-edge/tributary/gateway/internal/api"
 	"github.com/tributary-edge/tributary/gateway/internal/config"
+	kinesisapi "github.com/tributary-edge/tributary/gateway/internal/kinesis"
 	"github.com/tributary-edge/tributary/uplink"
 )
 
@@ -109,6 +110,16 @@ func destination(dc config.Delivery) string {
 		return "s3 " + dc.S3.Bucket
 	}
 	return "http " + dc.HTTP.URL
+}
+
+// deliveryStreams lists the deliveries for the Firehose API: Direct PUT
+// writes into a delivery's first stream.
+func (g *Gateway) deliveryStreams() []kinesisapi.DeliveryStream {
+	out := make([]kinesisapi.DeliveryStream, 0, len(g.deliveries))
+	for _, d := range g.deliveries {
+		out = append(out, kinesisapi.DeliveryStream{Name: d.cfg.Name, Stream: d.cfg.Streams[0], Destination: destination(d.cfg), Created: g.started})
+	}
+	return out
 }
 
 func (g *Gateway) stopDeliveries() {
