@@ -521,7 +521,9 @@ func (d *Delivery) deliver(b *Batch) error {
 		}
 		break
 	}
-	return d.sp.SetCheckpoints(d.ctx, spool.Checkpoint{Consumer: d.consumer(), Stream: b.Stream, ShardID: b.ShardID, SequenceNumber: b.Last.String()})
+	// Confirmed: record it even if the delivery is being paused or closed,
+	// so a confirmed batch is not sent again.
+	return d.sp.SetCheckpoints(context.WithoutCancel(d.ctx), spool.Checkpoint{Consumer: d.consumer(), Stream: b.Stream, ShardID: b.ShardID, SequenceNumber: b.Last.String()})
 }
 
 // toErrorOutput stores each record of a refused batch in the dead-letter
