@@ -68,6 +68,7 @@ import (
 
 	"github.com/tributary-edge/tributary/gateway/internal/api"
 	"github.com/tributary-edge/tributary/gateway/internal/kinesis/kinesistest"
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 )
 
 const (
@@ -203,24 +204,22 @@ func kbCreateStream(b *testing.B, c *kinesis.Client) []string {
 	if _, err := c.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(kbStream), ShardCount: aws.Int32(kbShards)}); err != nil {
 		b.Fatalf("CreateStream: %v", err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var ids []string
+	mqtttest.Eventually(b, 30*time.Second, "the stream ACTIVE", func() bool {
 		d, err := c.DescribeStream(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(kbStream)})
-		if err == nil && d.StreamDescription.StreamStatus == types.StreamStatusActive {
-			var ids []string
-			for _, s := range d.StreamDescription.Shards {
-				ids = append(ids, aws.ToString(s.ShardId))
-			}
-			if len(ids) != kbShards {
-				b.Fatalf("stream has %d shards, want %d", len(ids), kbShards)
-			}
-			return ids
+		if err != nil || d.StreamDescription.StreamStatus != types.StreamStatusActive {
+			return false
 		}
-		if time.Now().After(deadline) {
-			b.Fatalf("stream not ACTIVE within 30s (last: %v)", err)
+		ids = ids[:0]
+		for _, s := range d.StreamDescription.Shards {
+			ids = append(ids, aws.ToString(s.ShardId))
 		}
-		time.Sleep(10 * time.Millisecond)
+		return true
+	})
+	if len(ids) != kbShards {
+		b.Fatalf("stream has %d shards, want %d", len(ids), kbShards)
 	}
+	return ids
 }
 
 // kbResult is what one phase measured.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
+
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 )
 
 // This file holds TestDifferential and its harness: the peers and their raw
@@ -176,20 +178,18 @@ func (p *diffPeer) createStream(t *testing.T, name string, shards int) {
 // 0 ms delays, so this is a few polls at most; ours is ACTIVE at once.
 func (p *diffPeer) waitActive(t *testing.T, name string, ok func(desc map[string]any) bool) map[string]any {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		a := p.call(t, "DescribeStream", map[string]any{"StreamName": name})
-		if a.status == http.StatusOK {
-			desc, _ := a.body["StreamDescription"].(map[string]any)
-			if desc["StreamStatus"] == "ACTIVE" && (ok == nil || ok(desc)) {
-				return desc
-			}
+	var desc map[string]any
+	var last diffAnswer
+	ready := func() bool {
+		last = p.call(t, "DescribeStream", map[string]any{"StreamName": name})
+		if last.status != http.StatusOK {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: stream %s not ready within 15s; last answer %d %s", p.name, name, a.status, a.raw)
-		}
-		time.Sleep(5 * time.Millisecond)
+		desc, _ = last.body["StreamDescription"].(map[string]any)
+		return desc["StreamStatus"] == "ACTIVE" && (ok == nil || ok(desc))
 	}
+	mqtttest.Eventually(t, 15*time.Second, fmt.Sprintf("%s: stream %s ready", p.name, name), ready)
+	return desc
 }
 
 func diffShardCount(n int) func(map[string]any) bool {
