@@ -2,59 +2,18 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tributary-edge/tributary/gateway/internal/api"
 	"github.com/tributary-edge/tributary/ingest/mqtttest"
+	"github.com/tributary-edge/tributary/uplink/uplinktest"
 )
-
-// firehoseEndpoint receives Firehose HTTP endpoint deliveries and
-// remembers, per record, the request ids it came in.
-type firehoseEndpoint struct {
-	mu       sync.Mutex
-	requests int
-	byRecord map[string][]string // data → request ids
-	order    []string            // data in arrival order (first arrivals)
-}
-
-func (f *firehoseEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		RequestID string `json:"requestId"`
-		Records   []struct {
-			Data []byte `json:"data"`
-		} `json:"records"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		http.Error(w, err.Error(), 400)
-		return
-	}
-	f.mu.Lock()
-	f.requests++
-	for _, x := range req.Records {
-		d := string(x.Data)
-		if len(f.byRecord[d]) == 0 {
-			f.order = append(f.order, d)
-		}
-		f.byRecord[d] = append(f.byRecord[d], req.RequestID)
-	}
-	f.mu.Unlock()
-	fmt.Fprintf(w, `{"requestId":%q,"timestamp":%d}`, req.RequestID, time.Now().UnixMilli())
-}
-
-func (f *firehoseEndpoint) received() (requests, distinct int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.requests, len(f.byRecord)
-}
 
 // TestKill9DuringDelivery kills the gateway with SIGKILL while it appends
 // records and delivers them to an HTTP endpoint, several times. In the end
@@ -62,9 +21,8 @@ func (f *firehoseEndpoint) received() (requests, distinct int) {
 // record that arrived more than once came each time in a request with the
 // same request id: every duplicate is recognisable.
 func TestKill9DuringDelivery(t *testing.T) {
-	ep := &firehoseEndpoint{byRecord: map[string][]string{}}
-	srv := httptest.NewServer(ep)
-	defer srv.Close()
+	ep := uplinktest.Start(t)
+	requests := func() int { r, _ := ep.Snapshot(); return len(r) }
 	dataDir := t.TempDir()
 	cfgFile := filepath.Join(t.TempDir(), "gateway.yaml")
 	os.WriteFile(cfgFile, fmt.Appendf(nil, `
@@ -76,7 +34,7 @@ deliveries:
     buffering: {size: 2KiB, interval: 20ms}
     retry: {min: 10ms, max: 200ms}
     http: {url: %q}
-`, srv.URL), 0o644)
+`, ep.URL), 0o644)
 
 	rounds := 3
 	if testing.Short() {
@@ -105,27 +63,36 @@ deliveries:
 		}
 		// Kill while the delivery is under way: some of this round's
 		// records are at the endpoint, not all confirmed.
-		before, _ := ep.received()
-		mqtttest.Eventually(t, 30*time.Second, "deliveries under way", func() bool { r, _ := ep.received(); return r > before })
+		before := requests()
+		mqtttest.Eventually(t, 30*time.Second, "deliveries under way", func() bool { return requests() > before })
 		c.cmd.Process.Signal(syscall.SIGKILL)
 		<-c.done
 	}
 	c := startChild(t, dataDir, "-c", cfgFile)
 	defer func() { c.cmd.Process.Signal(syscall.SIGTERM); <-c.done }()
 	mqtttest.Eventually(t, 60*time.Second, "every acknowledged record delivered", func() bool {
-		_, n := ep.received()
-		return n >= len(acked)
+		_, recs := ep.Snapshot()
+		return len(distinct(recs)) >= len(acked)
 	})
 
-	ep.mu.Lock()
-	defer ep.mu.Unlock()
+	// The request ids each record came in, and the records in order of
+	// first arrival.
+	reqs, recs := ep.Snapshot()
+	byRecord := map[string][]string{}
+	for _, r := range reqs {
+		if r.Status == 200 {
+			for _, d := range r.Data {
+				byRecord[d] = append(byRecord[d], r.ID)
+			}
+		}
+	}
 	for _, a := range acked {
-		if len(ep.byRecord[a]) == 0 {
+		if len(byRecord[a]) == 0 {
 			t.Fatalf("acknowledged record %s never delivered", a)
 		}
 	}
 	last := map[string]string{}
-	for _, d := range ep.order {
+	for _, d := range distinct(recs) {
 		key := d[:4]
 		if d < last[key] {
 			t.Fatalf("%s: %s delivered after %s", key, d, last[key])
@@ -133,7 +100,7 @@ deliveries:
 		last[key] = d
 	}
 	dups := 0
-	for d, ids := range ep.byRecord {
+	for d, ids := range byRecord {
 		for _, id := range ids[1:] {
 			if id != ids[0] {
 				t.Fatalf("record %s came in requests %v: a duplicate the endpoint cannot recognise", d, ids)
@@ -141,5 +108,18 @@ deliveries:
 			dups++
 		}
 	}
-	t.Logf("%d records acknowledged, %d requests, %d recognisable duplicates", len(acked), ep.requests, dups)
+	t.Logf("%d records acknowledged, %d requests, %d recognisable duplicates", len(acked), len(reqs), dups)
+}
+
+// distinct returns recs without repeats, in order of first appearance.
+func distinct(recs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range recs {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }

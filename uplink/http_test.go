@@ -1,104 +1,19 @@
 package uplink
 
 import (
-	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/spool"
+	"github.com/tributary-edge/tributary/uplink/uplinktest"
 )
-
-// endpoint is an HTTP server implementing the receiving side of
-// Firehose's HTTP endpoint delivery contract; fail decides, per request,
-// to answer something other than success.
-type endpoint struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []endpointRequest
-	records  []string // data of accepted requests, in arrival order
-	fail     func(n int, r *http.Request) int
-}
-
-type endpointRequest struct {
-	id, accessKey, encoding, source, attrs string
-	status, records                        int
-}
-
-func newEndpoint(t *testing.T) *endpoint {
-	e := &endpoint{}
-	e.Server = httptest.NewServer(http.HandlerFunc(e.serve))
-	t.Cleanup(e.Close)
-	return e
-}
-
-func (e *endpoint) serve(w http.ResponseWriter, r *http.Request) {
-	var body io.Reader = r.Body
-	if r.Header.Get("Content-Encoding") == "gzip" {
-		gz, err := gzip.NewReader(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		body = gz
-	}
-	var req struct {
-		RequestID string `json:"requestId"`
-		Timestamp int64  `json:"timestamp"`
-		Records   []struct {
-			Data []byte `json:"data"`
-		} `json:"records"`
-	}
-	if err := json.NewDecoder(body).Decode(&req); err != nil {
-		http.Error(w, "bad body: "+err.Error(), 400)
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	rec := endpointRequest{id: r.Header.Get("X-Amz-Firehose-Request-Id"), accessKey: r.Header.Get("X-Amz-Firehose-Access-Key"),
-		encoding: r.Header.Get("Content-Encoding"), source: r.Header.Get("X-Amz-Firehose-Source-Arn"),
-		attrs: r.Header.Get("X-Amz-Firehose-Common-Attributes"), records: len(req.Records), status: 200}
-	if req.RequestID != rec.id || r.Header.Get("X-Amz-Firehose-Protocol-Version") != "1.0" || r.Header.Get("Content-Type") != "application/json" {
-		rec.status = 400
-	} else if e.fail != nil {
-		if s := e.fail(len(e.requests), r); s != 0 {
-			rec.status = s
-		}
-	}
-	e.requests = append(e.requests, rec)
-	switch rec.status {
-	case 200:
-		for _, x := range req.Records {
-			e.records = append(e.records, string(x.Data))
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"requestId":%q,"timestamp":%d}`, req.RequestID, time.Now().UnixMilli())
-	case 299: // a 200 that does not echo the request id
-		w.Write([]byte(`{"requestId":"someone-else"}`))
-	case 302:
-		w.Header().Set("Location", "/elsewhere")
-		w.WriteHeader(302)
-	default:
-		w.WriteHeader(rec.status)
-		fmt.Fprintf(w, `{"requestId":%q,"errorMessage":"refused"}`, req.RequestID)
-	}
-}
-
-func (e *endpoint) snapshot() ([]endpointRequest, []string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]endpointRequest(nil), e.requests...), append([]string(nil), e.records...)
-}
 
 func openSpool(t *testing.T, dir string) *spool.Spool {
 	t.Helper()
@@ -166,22 +81,22 @@ func checkOrder(t *testing.T, got []string, n int) int {
 func TestHTTPDeliversEverythingInOrder(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 2})
-	ep := newEndpoint(t)
+	ep := uplinktest.Start(t)
 	put(t, sp, "s", 0, 1500)
 	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 4 << 10,
 		Sink: &HTTPSink{URL: ep.URL, AccessKey: "secret-key", SourceARN: "arn:aws:firehose:us-east-1:000000000000:deliverystream/d", Attributes: map[string]string{"site": "shed"}}})
 	put(t, sp, "s", 1500, 3000) // live data while the backlog drains
-	mqtttest.Eventually(t, 30*time.Second, "3000 records", func() bool { _, r := ep.snapshot(); return len(r) >= 3000 })
-	reqs, recs := ep.snapshot()
+	mqtttest.Eventually(t, 30*time.Second, "3000 records", func() bool { _, r := ep.Snapshot(); return len(r) >= 3000 })
+	reqs, recs := ep.Snapshot()
 	if dups := checkOrder(t, recs, 3000); dups != 0 {
 		t.Errorf("%d duplicates without any failure", dups)
 	}
 	for _, r := range reqs {
-		if r.status != 200 || r.accessKey != "secret-key" || r.source == "" || r.attrs != `{"commonAttributes":{"site":"shed"}}` {
+		if r.Status != 200 || r.AccessKey != "secret-key" || r.SourceARN == "" || r.Attributes != `{"commonAttributes":{"site":"shed"}}` {
 			t.Fatalf("request %+v", r)
 		}
-		if r.records > HTTPMaxRecords || r.records == 0 {
-			t.Fatalf("request of %d records", r.records)
+		if len(r.Data) > HTTPMaxRecords || len(r.Data) == 0 {
+			t.Fatalf("request of %d records", len(r.Data))
 		}
 	}
 	if len(reqs) < 3000*9/(4<<10) { // ~9-byte records, 4 KiB batches
@@ -200,25 +115,25 @@ func TestHTTPDeliversEverythingInOrder(t *testing.T) {
 func TestHTTPRetriesWithTheSameRequestID(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
-	ep := newEndpoint(t)
+	ep := uplinktest.Start(t)
 	answers := []int{503, 500, 302, 299, 429, 400}
-	ep.fail = func(n int, _ *http.Request) int {
+	ep.SetFail(func(n int, _ *http.Request) int {
 		if n < len(answers) {
 			return answers[n]
 		}
 		return 0
-	}
+	})
 	put(t, sp, "s", 0, 50)
 	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL, Gzip: true}})
-	mqtttest.Eventually(t, 30*time.Second, "50 records", func() bool { _, r := ep.snapshot(); return len(r) >= 50 })
-	reqs, recs := ep.snapshot()
+	mqtttest.Eventually(t, 30*time.Second, "50 records", func() bool { _, r := ep.Snapshot(); return len(r) >= 50 })
+	reqs, recs := ep.Snapshot()
 	checkOrder(t, recs, 50)
 	if len(reqs) != len(answers)+1 {
 		t.Fatalf("%d requests, want %d", len(reqs), len(answers)+1)
 	}
 	for _, r := range reqs {
-		if r.id != reqs[0].id || r.encoding != "gzip" {
-			t.Errorf("request %+v (first id %s)", r, reqs[0].id)
+		if r.ID != reqs[0].ID || r.Encoding != "gzip" {
+			t.Errorf("request %+v (first id %s)", r, reqs[0].ID)
 		}
 	}
 	mqtttest.Eventually(t, 10*time.Second, "status: connected again, the last error kept", func() bool {
@@ -232,13 +147,13 @@ func TestHTTPRetriesWithTheSameRequestID(t *testing.T) {
 func TestHTTP413GoesToTheErrorOutput(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
-	ep := newEndpoint(t)
-	ep.fail = func(n int, _ *http.Request) int {
+	ep := uplinktest.Start(t)
+	ep.SetFail(func(n int, _ *http.Request) int {
 		if n == 0 {
 			return 413
 		}
 		return 0
-	}
+	})
 	put(t, sp, "s", 0, 10)
 	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
 	mqtttest.Eventually(t, 30*time.Second, "the refused batch in the dead-letter stream", func() bool {
@@ -246,7 +161,7 @@ func TestHTTP413GoesToTheErrorOutput(t *testing.T) {
 		return info.Records == 10
 	})
 	put(t, sp, "s", 10, 20)
-	mqtttest.Eventually(t, 30*time.Second, "the next records delivered", func() bool { _, r := ep.snapshot(); return len(r) == 10 })
+	mqtttest.Eventually(t, 30*time.Second, "the next records delivered", func() bool { _, r := ep.Snapshot(); return len(r) == 10 })
 	cur, _ := sp.Seek(sp.DeadLetterStream(), "shardId-000000000000", spool.StartPosition{Type: spool.TrimHorizon})
 	res, _ := sp.Read(cur, spool.ReadLimits{MaxRecords: 1})
 	if !strings.Contains(string(res.Records[0].Data), "413") || !strings.Contains(string(res.Records[0].Data), `"source":"uplink:d:s"`) {
@@ -265,25 +180,21 @@ func TestHTTPResumesFromTheCheckpointAfterARestart(t *testing.T) {
 	dir := t.TempDir()
 	sp := openSpool(t, dir)
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 2})
-	ep := newEndpoint(t)
+	ep := uplinktest.Start(t)
 	put(t, sp, "s", 0, 200)
 	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
-	mqtttest.Eventually(t, 30*time.Second, "200 records", func() bool { _, r := ep.snapshot(); return len(r) == 200 })
-	ep.mu.Lock()
-	ep.fail = func(int, *http.Request) int { return 503 } // the destination goes down
-	ep.mu.Unlock()
+	mqtttest.Eventually(t, 30*time.Second, "200 records", func() bool { _, r := ep.Snapshot(); return len(r) == 200 })
+	ep.SetDown(true) // the destination goes down
 	put(t, sp, "s", 200, 300)
 	mqtttest.Eventually(t, 30*time.Second, "retrying", func() bool { return d.Status().State == "retrying" })
 	d.Close()
 	sp.Close()
 
 	sp = openSpool(t, dir)
-	ep.mu.Lock()
-	ep.fail = nil // back up
-	ep.mu.Unlock()
+	ep.SetDown(false) // back up
 	start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
-	mqtttest.Eventually(t, 30*time.Second, "300 records", func() bool { _, r := ep.snapshot(); return len(r) >= 300 })
-	_, recs := ep.snapshot()
+	mqtttest.Eventually(t, 30*time.Second, "300 records", func() bool { _, r := ep.Snapshot(); return len(r) >= 300 })
+	_, recs := ep.Snapshot()
 	if dups := checkOrder(t, recs, 300); dups != 0 {
 		t.Errorf("%d confirmed records sent again", dups)
 	}
@@ -294,15 +205,15 @@ func TestHTTPResumesFromTheCheckpointAfterARestart(t *testing.T) {
 func TestHTTPFollowsShardLineage(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
-	ep := newEndpoint(t)
+	ep := uplinktest.Start(t)
 	put(t, sp, "s", 0, 500)
 	if err := sp.UpdateShardCount("s", 2); err != nil {
 		t.Fatal(err)
 	}
 	put(t, sp, "s", 500, 1000)
 	start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 1 << 10, Sink: &HTTPSink{URL: ep.URL}})
-	mqtttest.Eventually(t, 30*time.Second, "1000 records", func() bool { _, r := ep.snapshot(); return len(r) >= 1000 })
-	_, recs := ep.snapshot()
+	mqtttest.Eventually(t, 30*time.Second, "1000 records", func() bool { _, r := ep.Snapshot(); return len(r) >= 1000 })
+	_, recs := ep.Snapshot()
 	checkOrder(t, recs, 1000)
 }
 
@@ -327,31 +238,31 @@ func TestBackoffSchedule(t *testing.T) {
 func TestPauseAndResume(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
-	ep := newEndpoint(t)
+	ep := uplinktest.Start(t)
 	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
 	put(t, sp, "s", 0, 10)
-	mqtttest.Eventually(t, 30*time.Second, "10 records", func() bool { _, r := ep.snapshot(); return len(r) == 10 })
+	mqtttest.Eventually(t, 30*time.Second, "10 records", func() bool { _, r := ep.Snapshot(); return len(r) == 10 })
 	d.Pause()
 	if s := d.Status(); s.State != "paused" {
 		t.Fatalf("state %q", s.State)
 	}
 	put(t, sp, "s", 10, 20)
 	// Paused: nothing is running that could send (Pause waited for it).
-	if _, r := ep.snapshot(); len(r) != 10 {
+	if _, r := ep.Snapshot(); len(r) != 10 {
 		t.Fatalf("%d records sent while paused", len(r))
 	}
 	d.Resume(context.Background())
 	// A batch whose answer was still on its way when Pause cancelled it is
 	// sent again (at-least-once; same request id): count distinct records.
 	mqtttest.Eventually(t, 30*time.Second, "20 distinct records", func() bool {
-		_, r := ep.snapshot()
+		_, r := ep.Snapshot()
 		seen := map[string]bool{}
 		for _, x := range r {
 			seen[x] = true
 		}
 		return len(seen) == 20
 	})
-	_, recs := ep.snapshot()
+	_, recs := ep.Snapshot()
 	checkOrder(t, recs, 20)
 }
 
@@ -361,15 +272,8 @@ func TestPauseAndResume(t *testing.T) {
 func TestBacklogAndLossAreReported(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1, MaxBytes: 64 << 10, WhenFull: spool.DropOldest})
-	ep := newEndpoint(t)
-	var down atomic.Bool
-	down.Store(true)
-	ep.fail = func(int, *http.Request) int {
-		if down.Load() {
-			return 503
-		}
-		return 0
-	}
+	ep := uplinktest.Start(t)
+	ep.SetDown(true)
 	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 1 << 10, Sink: &HTTPSink{URL: ep.URL}})
 	put(t, sp, "s", 0, 100)
 	mqtttest.Eventually(t, 30*time.Second, "a backlog of 100", func() bool {
@@ -387,7 +291,7 @@ func TestBacklogAndLossAreReported(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	down.Store(false)
+	ep.SetDown(false)
 	mqtttest.Eventually(t, 30*time.Second, "every record delivered or counted lost", func() bool {
 		s := d.Status()
 		return s.Delivered+s.Lost == 300 && s.BacklogRecords == 0
@@ -402,7 +306,7 @@ func TestBacklogAndLossAreReported(t *testing.T) {
 func TestBandwidthCap(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
-	ep := newEndpoint(t)
+	ep := uplinktest.Start(t)
 	var recs []spool.Record
 	for i := range 60 {
 		recs = append(recs, spool.Record{PartitionKey: "k", Data: append(fmt.Appendf(nil, "k:%06d", i), make([]byte, 1024-8)...)})
@@ -410,7 +314,7 @@ func TestBandwidthCap(t *testing.T) {
 	sp.Append(context.Background(), "s", recs)
 	begin := time.Now()
 	start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 4 << 10, Bandwidth: 40 << 10, Sink: &HTTPSink{URL: ep.URL}})
-	mqtttest.Eventually(t, 30*time.Second, "60 records", func() bool { _, r := ep.snapshot(); return len(r) == 60 })
+	mqtttest.Eventually(t, 30*time.Second, "60 records", func() bool { _, r := ep.Snapshot(); return len(r) == 60 })
 	if took := time.Since(begin); took < 450*time.Millisecond {
 		t.Errorf("60 KiB went in %s at a 40 KiB/s cap", took)
 	}
@@ -423,37 +327,30 @@ func TestResendAfterRestartKeepsTheBatchIdentity(t *testing.T) {
 	dir := t.TempDir()
 	sp := openSpool(t, dir)
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
-	ep := newEndpoint(t)
-	var down atomic.Bool
-	down.Store(true)
-	ep.fail = func(int, *http.Request) int {
-		if down.Load() {
-			return 503
-		}
-		return 0
-	}
+	ep := uplinktest.Start(t)
+	ep.SetDown(true)
 	put(t, sp, "s", 0, 40)
 	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
-	mqtttest.Eventually(t, 30*time.Second, "the batch tried", func() bool { r, _ := ep.snapshot(); return len(r) >= 1 })
+	mqtttest.Eventually(t, 30*time.Second, "the batch tried", func() bool { r, _ := ep.Snapshot(); return len(r) >= 1 })
 	d.Close()
 	sp.Close()
-	first, _ := ep.snapshot()
+	first, _ := ep.Snapshot()
 
 	sp = openSpool(t, dir)
 	put(t, sp, "s", 40, 80) // would have joined the batch if it were cut afresh
-	down.Store(false)
+	ep.SetDown(false)
 	start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
-	mqtttest.Eventually(t, 30*time.Second, "80 records", func() bool { _, r := ep.snapshot(); return len(r) == 80 })
-	reqs, recs := ep.snapshot()
+	mqtttest.Eventually(t, 30*time.Second, "80 records", func() bool { _, r := ep.Snapshot(); return len(r) == 80 })
+	reqs, recs := ep.Snapshot()
 	checkOrder(t, recs, 80)
-	var resent *endpointRequest
+	var resent *uplinktest.Request
 	for i := len(first); i < len(reqs); i++ {
-		if reqs[i].status == 200 {
+		if reqs[i].Status == 200 {
 			resent = &reqs[i]
 			break
 		}
 	}
-	if resent == nil || resent.id != first[0].id || resent.records != 40 {
+	if resent == nil || resent.ID != first[0].ID || len(resent.Data) != 40 {
 		t.Fatalf("first request after the restart: %+v; before: %+v", resent, first[0])
 	}
 }

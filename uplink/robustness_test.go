@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/spool"
+	"github.com/tributary-edge/tributary/uplink/uplinktest"
 )
 
 // More open shards than MaxShards: every shard is still delivered (the
@@ -18,10 +18,10 @@ import (
 func TestMoreShardsThanSendSlots(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 5})
-	ep := newEndpoint(t)
+	ep := uplinktest.Start(t)
 	put(t, sp, "s", 0, 500)
 	start(t, sp, Config{Name: "d", Streams: []string{"s"}, MaxShards: 2, Sink: &HTTPSink{URL: ep.URL}})
-	mqtttest.Eventually(t, 30*time.Second, "500 records from 5 shards", func() bool { _, r := ep.snapshot(); return len(r) == 500 })
+	mqtttest.Eventually(t, 30*time.Second, "500 records from 5 shards", func() bool { _, r := ep.Snapshot(); return len(r) == 500 })
 }
 
 // A batch whose oldest part expired while the destination was down sends
@@ -30,15 +30,8 @@ func TestMoreShardsThanSendSlots(t *testing.T) {
 func TestExpiredPartOfABatch(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1, MaxBytes: 40 << 10, WhenFull: spool.DropOldest})
-	ep := newEndpoint(t)
-	var down atomic.Bool
-	down.Store(true)
-	ep.fail = func(int, *http.Request) int {
-		if down.Load() {
-			return 503
-		}
-		return 0
-	}
+	ep := uplinktest.Start(t)
+	ep.SetDown(true)
 	for i := range 30 { // one-record chunks of ~1 KiB: the cap drops the oldest
 		sp.Append(context.Background(), "s", []spool.Record{{PartitionKey: "k", Data: append(fmt.Appendf(nil, "k:%06d", i), make([]byte, 1000)...)}})
 	}
@@ -47,14 +40,14 @@ func TestExpiredPartOfABatch(t *testing.T) {
 	for i := 30; i < 60; i++ {
 		sp.Append(context.Background(), "s", []spool.Record{{PartitionKey: "k", Data: append(fmt.Appendf(nil, "k:%06d", i), make([]byte, 1000)...)}})
 	}
-	down.Store(false)
+	ep.SetDown(false)
 	mqtttest.Eventually(t, 30*time.Second, "every record delivered or counted lost", func() bool {
 		s := d.Status()
 		return s.Delivered+s.Lost == 60 && s.BacklogRecords == 0
 	})
-	reqs, recs := ep.snapshot()
+	reqs, recs := ep.Snapshot()
 	for _, r := range reqs {
-		if r.status == 200 && r.records == 0 {
+		if r.Status == 200 && len(r.Data) == 0 {
 			t.Fatal("an empty request was sent")
 		}
 	}
@@ -69,18 +62,18 @@ func TestExpiredPartOfABatch(t *testing.T) {
 func TestPoisonBatchWithAHugeRecord(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
-	ep := newEndpoint(t)
-	ep.fail = func(n int, _ *http.Request) int {
+	ep := uplinktest.Start(t)
+	ep.SetFail(func(n int, _ *http.Request) int {
 		if n == 0 {
 			return 413
 		}
 		return 0
-	}
+	})
 	sp.Append(context.Background(), "s", []spool.Record{{PartitionKey: "k", Data: make([]byte, 900<<10)}, {PartitionKey: "k", Data: []byte("small")}})
 	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
 	mqtttest.Eventually(t, 30*time.Second, "the batch dead-lettered", func() bool { return d.Status().Failed == 2 })
 	put(t, sp, "s", 0, 5)
-	mqtttest.Eventually(t, 30*time.Second, "the next records delivered", func() bool { _, r := ep.snapshot(); return len(r) == 5 })
+	mqtttest.Eventually(t, 30*time.Second, "the next records delivered", func() bool { _, r := ep.Snapshot(); return len(r) == 5 })
 	info, _ := sp.DescribeStream(sp.DeadLetterStream())
 	if info.Records != 2 {
 		t.Errorf("%d dead letters, want 2 (no duplicates)", info.Records)
@@ -91,14 +84,14 @@ func TestPoisonBatchWithAHugeRecord(t *testing.T) {
 func TestResumeAfterCloseDoesNothing(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
-	ep := newEndpoint(t)
+	ep := uplinktest.Start(t)
 	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: &HTTPSink{URL: ep.URL}})
 	d.Pause()
 	d.Close()
 	d.Resume(context.Background())
 	put(t, sp, "s", 0, 5)
 	d.Close() // waits for anything Resume could have started
-	if _, r := ep.snapshot(); len(r) != 0 {
+	if _, r := ep.Snapshot(); len(r) != 0 {
 		t.Errorf("%d records sent after Close", len(r))
 	}
 }

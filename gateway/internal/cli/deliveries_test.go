@@ -2,25 +2,16 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/tributary-edge/tributary/gateway/internal/api"
 	"github.com/tributary-edge/tributary/gateway/internal/config"
+	"github.com/tributary-edge/tributary/uplink/uplinktest"
 )
 
 func TestE2EDeliveries(t *testing.T) {
-	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			RequestID string `json:"requestId"`
-		}
-		json.NewDecoder(r.Body).Decode(&req)
-		fmt.Fprintf(w, `{"requestId":%q,"timestamp":0}`, req.RequestID)
-	}))
-	defer ep.Close()
+	ep := uplinktest.Start(t)
 	srv := startGateway(t, func(c *config.Config) {
 		d := config.DefaultDelivery("cloud", "telemetry")
 		d.HTTP.URL = ep.URL

@@ -2,12 +2,9 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,29 +16,13 @@ import (
 	"github.com/tributary-edge/tributary/gateway/internal/config"
 	"github.com/tributary-edge/tributary/gateway/internal/kinesis/kinesistest"
 	"github.com/tributary-edge/tributary/ingest/mqtttest"
+	"github.com/tributary-edge/tributary/uplink/uplinktest"
 )
 
 // Firehose producers write to a delivery directly (Direct PUT): the
 // records are spooled durably, then delivered like the rest.
 func TestFirehoseDirectPut(t *testing.T) {
-	var mu sync.Mutex
-	var got []string
-	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			RequestID string `json:"requestId"`
-			Records   []struct {
-				Data []byte `json:"data"`
-			} `json:"records"`
-		}
-		json.NewDecoder(r.Body).Decode(&req)
-		mu.Lock()
-		for _, x := range req.Records {
-			got = append(got, string(x.Data))
-		}
-		mu.Unlock()
-		fmt.Fprintf(w, `{"requestId":%q,"timestamp":0}`, req.RequestID)
-	}))
-	defer ep.Close()
+	ep := uplinktest.Start(t)
 	g, _ := startGateway(t, func(cfg *config.Config) {
 		d := config.DefaultDelivery("cloud", "telemetry")
 		d.Buffering.Interval = config.Duration(10 * time.Millisecond)
@@ -68,7 +49,7 @@ func TestFirehoseDirectPut(t *testing.T) {
 	if err != nil || aws.ToInt32(batch.FailedPutCount) != 0 || len(batch.RequestResponses) != 20 {
 		t.Fatalf("PutRecordBatch: %v %+v", err, batch)
 	}
-	mqtttest.Eventually(t, 30*time.Second, "21 records at the endpoint", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 21 })
+	mqtttest.Eventually(t, 30*time.Second, "21 records at the endpoint", func() bool { return ep.Accepted() == 21 })
 
 	list, err := fh.ListDeliveryStreams(ctx, &firehose.ListDeliveryStreamsInput{})
 	if err != nil || len(list.DeliveryStreamNames) != 1 || list.DeliveryStreamNames[0] != "cloud" {

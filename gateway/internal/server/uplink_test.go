@@ -2,13 +2,11 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,30 +16,14 @@ import (
 	"github.com/tributary-edge/tributary/gateway/internal/api"
 	"github.com/tributary-edge/tributary/gateway/internal/config"
 	"github.com/tributary-edge/tributary/ingest/mqtttest"
+	"github.com/tributary-edge/tributary/uplink/uplinktest"
 )
 
 // A configured delivery sends the stream to an HTTP endpoint; the admin
 // API shows, pauses and resumes it; metrics count it.
 func TestDeliveryThroughTheGateway(t *testing.T) {
-	var mu sync.Mutex
-	var got []string
-	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			RequestID string `json:"requestId"`
-			Records   []struct {
-				Data []byte `json:"data"`
-			} `json:"records"`
-		}
-		json.NewDecoder(r.Body).Decode(&req)
-		mu.Lock()
-		for _, x := range req.Records {
-			got = append(got, string(x.Data))
-		}
-		mu.Unlock()
-		fmt.Fprintf(w, `{"requestId":%q,"timestamp":0}`, req.RequestID)
-	}))
-	defer ep.Close()
-	received := func() int { mu.Lock(); defer mu.Unlock(); return len(got) }
+	ep := uplinktest.Start(t)
+	received := ep.Accepted
 
 	g, c := startGateway(t, func(cfg *config.Config) {
 		d := config.DefaultDelivery("cloud", "telemetry")
