@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -11,12 +10,12 @@ import (
 )
 
 // deliveriesSubcommands describe "tributary deliveries", in help order.
-var deliveriesSubcommands = []struct{ name, synopsis, summary string }{
+var deliveriesSubcommands = subcommands{"deliveries", []subcommand{
 	{"ls", "", "list deliveries with their state and backlog"},
 	{"describe", "NAME", "show a delivery's state"},
 	{"pause", "NAME", "stop a delivery sending (what was not confirmed is sent on resume)"},
 	{"resume", "NAME", "start a paused delivery again"},
-}
+}}
 
 func deliveriesCmd(e *env, args []string) int {
 	if len(args) == 0 {
@@ -86,26 +85,10 @@ func deliveriesCmd(e *env, args []string) int {
 	return exitOK
 }
 
-func deliveriesUsage(w io.Writer) {
-	fmt.Fprint(w, "Usage: tributary deliveries COMMAND [ARGS] [FLAGS]\n\nCommands:\n")
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	for _, c := range deliveriesSubcommands {
-		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
-	}
-	tw.Flush()
-	fmt.Fprint(w, "\nEach takes --server URL and -o/--output table|json.\n")
-}
+func deliveriesUsage(w io.Writer) { deliveriesSubcommands.usage(w) }
 
 func deliveriesFlagSet(e *env, name string, cf *clientFlags) *flagSet {
-	for _, c := range deliveriesSubcommands {
-		if c.name == name {
-			about := strings.ToUpper(c.summary[:1]) + c.summary[1:] + "."
-			fs := newFlagSet("deliveries "+name, c.synopsis, about)
-			cf.register(e, fs, "table", "json")
-			return fs
-		}
-	}
-	panic("cli: no deliveries subcommand " + name)
+	return deliveriesSubcommands.flagSet(e, name, cf)
 }
 
 func writeDeliveryTable(w io.Writer, list []api.Delivery) {

@@ -11,15 +11,50 @@ import (
 	"github.com/tributary-edge/tributary/gateway/internal/config"
 )
 
-// streamsSubcommands describe the "tributary streams" subcommands, in the
-// order help shows them; streamsCmd dispatches on name.
-var streamsSubcommands = []struct{ name, synopsis, summary string }{
+// subcommand describes one subcommand of a command group.
+type subcommand struct{ name, synopsis, summary string }
+
+// subcommands are a group's subcommands ("tributary streams …"), in the
+// order help shows them.
+type subcommands struct {
+	group string
+	list  []subcommand
+}
+
+// usage prints the group's help.
+func (sc subcommands) usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: tributary %s COMMAND [ARGS] [FLAGS]\n\nCommands:\n", sc.group)
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	for _, c := range sc.list {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	tw.Flush()
+	fmt.Fprint(w, "\nEach takes --server URL and -o/--output table|json.\n")
+}
+
+// flagSet returns the flag set of "tributary GROUP NAME", with the client
+// flags registered.
+func (sc subcommands) flagSet(e *env, name string, cf *clientFlags) *flagSet {
+	for _, c := range sc.list {
+		if c.name == name {
+			about := strings.ToUpper(c.summary[:1]) + c.summary[1:] + "."
+			fs := newFlagSet(sc.group+" "+name, c.synopsis, about)
+			cf.register(e, fs, "table", "json")
+			return fs
+		}
+	}
+	panic("cli: no " + sc.group + " subcommand " + name)
+}
+
+// streamsSubcommands describe "tributary streams"; streamsCmd dispatches
+// on name.
+var streamsSubcommands = subcommands{"streams", []subcommand{
 	{"ls", "", "list streams"},
 	{"create", "NAME [--shards N] [--retention 24h] [--max-bytes 1GiB] [--when-full reject_new|drop_oldest]", "create a stream"},
 	{"describe", "NAME", "show a stream and its shards"},
 	{"reshard", "NAME --shards N", "change a stream's number of open shards"},
 	{"delete", "NAME", "delete a stream and its records"},
-}
+}}
 
 func streamsCmd(e *env, args []string) int {
 	if len(args) == 0 {
@@ -46,27 +81,11 @@ func streamsCmd(e *env, args []string) int {
 	return exitUsage
 }
 
-func streamsUsage(w io.Writer) {
-	fmt.Fprint(w, "Usage: tributary streams COMMAND [ARGS] [FLAGS]\n\nCommands:\n")
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	for _, c := range streamsSubcommands {
-		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
-	}
-	tw.Flush()
-	fmt.Fprint(w, "\nEach takes --server URL and -o/--output table|json.\n")
-}
+func streamsUsage(w io.Writer) { streamsSubcommands.usage(w) }
 
 // streamsFlagSet returns the flag set of "tributary streams NAME".
 func streamsFlagSet(e *env, name string, cf *clientFlags) *flagSet {
-	for _, c := range streamsSubcommands {
-		if c.name == name {
-			about := strings.ToUpper(c.summary[:1]) + c.summary[1:] + "."
-			fs := newFlagSet("streams "+name, c.synopsis, about)
-			cf.register(e, fs, "table", "json")
-			return fs
-		}
-	}
-	panic("cli: no streams subcommand " + name)
+	return streamsSubcommands.flagSet(e, name, cf)
 }
 
 // parseStreamsArgs parses a streams subcommand's args, which must leave
