@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"io"
 	"math/big"
 	"net"
@@ -167,4 +168,43 @@ func selfSigned(t *testing.T, dir string) (string, string) {
 	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 	return certFile, keyFile
+}
+
+// docs/kinesis.md: iterators survive a gateway restart (their key is kept
+// in the data directory).
+func TestIteratorsSurviveARestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	g, _ := startGateway(t, func(c *config.Config) { c.DataDir = dir })
+	kc := kinesisClient("http://"+g.Addr(), &http.Client{Timeout: 30 * time.Second})
+	if _, err := kc.PutRecord(ctx, &awskinesis.PutRecordInput{StreamName: aws.String("telemetry"), PartitionKey: aws.String("a"), Data: []byte("before")}); err != nil {
+		t.Fatal(err)
+	}
+	it, err := kc.GetShardIterator(ctx, &awskinesis.GetShardIteratorInput{StreamName: aws.String("telemetry"), ShardId: aws.String("shardId-000000000000"), ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	g2, _ := startGateway(t, func(c *config.Config) { c.DataDir = dir })
+	kc = kinesisClient("http://"+g2.Addr(), &http.Client{Timeout: 30 * time.Second})
+	out, err := kc.GetRecords(ctx, &awskinesis.GetRecordsInput{ShardIterator: it.ShardIterator})
+	if err != nil || len(out.Records) != 1 || string(out.Records[0].Data) != "before" {
+		t.Fatalf("old iterator after a restart: %v %+v", err, out)
+	}
+}
+
+// kinesis.enabled: false leaves / unanswered; the rest of the listener
+// works.
+func TestKinesisDisabled(t *testing.T) {
+	g, c := startGateway(t, func(cfg *config.Config) { cfg.Kinesis.Enabled = false })
+	_, err := kinesisClient("http://"+g.Addr(), &http.Client{Timeout: 30 * time.Second}).ListStreams(context.Background(), &awskinesis.ListStreamsInput{})
+	var re interface{ HTTPStatusCode() int }
+	if !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusNotFound {
+		t.Errorf("ListStreams with the API off: %v", err)
+	}
+	if _, err := c.Health(context.Background()); err != nil {
+		t.Errorf("health with the API off: %v", err)
+	}
 }
