@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// trimMappedPages asks the kernel to reclaim the pages of Badger's
+// trimMappedPagesOver asks the kernel to reclaim the pages of Badger's
 // memory-mapped files under dir (value logs, tables, memtable logs).
 //
 // Badger reads and writes its files through shared mappings, and every
@@ -23,11 +23,8 @@ import (
 // /proc/self/maps and the call, and the address may by then hold Go heap,
 // which MADV_DONTNEED would zero but MADV_PAGEOUT at worst swaps out.
 // It returns how many bytes of mappings were advised.
-func trimMappedPages(dir string) int64 {
-	return trimMappedPagesOver(dir, 0)
-}
-
-// trimMappedPagesOver trims only when the process's file-backed resident
+//
+// It trims only when the process's file-backed resident
 // pages (the "shared" column of /proc/self/statm) exceed budget bytes.
 func trimMappedPagesOver(dir string, budget int64) int64 {
 	if budget > 0 {

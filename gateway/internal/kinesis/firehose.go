@@ -21,10 +21,9 @@ const firehoseService = "Firehose_20150804"
 
 // DeliveryStream is a delivery as the Firehose API shows it.
 type DeliveryStream struct {
-	Name        string
-	Stream      string // the source stream Direct PUT writes to
-	Destination string // e.g. "http https://…", "s3 bucket"
-	Created     time.Time
+	Name    string
+	Stream  string // the source stream Direct PUT writes to
+	Created time.Time
 }
 
 const (

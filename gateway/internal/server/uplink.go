@@ -117,7 +117,7 @@ func destination(dc config.Delivery) string {
 func (g *Gateway) deliveryStreams() []kinesisapi.DeliveryStream {
 	out := make([]kinesisapi.DeliveryStream, 0, len(g.deliveries))
 	for _, d := range g.deliveries {
-		out = append(out, kinesisapi.DeliveryStream{Name: d.cfg.Name, Stream: d.cfg.Streams[0], Destination: destination(d.cfg), Created: g.started})
+		out = append(out, kinesisapi.DeliveryStream{Name: d.cfg.Name, Stream: d.cfg.Streams[0], Created: g.started})
 	}
 	return out
 }
