@@ -153,9 +153,6 @@ func (h *Handler) storeRecords(q *request, name string, recs []spool.Record) (an
 			return nil, e
 		}
 	}
-	if _, _, e := h.stream(name); e != nil {
-		return nil, e
-	}
 	out := putRecordsOut{Records: make([]putRecordsEntry, len(recs)), EncryptionType: "NONE"}
 	// Records refused before the spool (size, throughput) are failed in
 	// place; the rest go to the spool in one append, in request order.
@@ -174,7 +171,13 @@ func (h *Handler) storeRecords(q *request, name string, recs []spool.Record) (an
 		send = append(send, r)
 		sendIdx = append(sendIdx, i)
 	}
-	if len(send) > 0 {
+	if len(send) == 0 {
+		// Nothing reaches the spool, whose answer would tell an unknown
+		// stream: ask.
+		if _, err := h.sp.DescribeStream(name); err != nil {
+			return nil, h.spoolError(err, name)
+		}
+	} else {
 		res, err := h.sp.Append(q.ctx, name, send)
 		if err != nil {
 			return nil, h.spoolError(err, name)

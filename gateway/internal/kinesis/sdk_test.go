@@ -373,4 +373,9 @@ func TestPutRecordsLimits(t *testing.T) {
 	if _, err := c.PutRecords(ctx, &awskinesis.PutRecordsInput{StreamName: aws.String("nope"), Records: n(1, 1)}); apiCode(err) != errResourceNotFound {
 		t.Errorf("unknown stream: %v", err)
 	}
+	// Unknown stream, and every record refused before the spool.
+	tooBig := []types.PutRecordsRequestEntry{{PartitionKey: aws.String("kk"), Data: bytes.Repeat([]byte{'x'}, 1<<20-1)}}
+	if _, err := c.PutRecords(ctx, &awskinesis.PutRecordsInput{StreamName: aws.String("nope"), Records: tooBig}); apiCode(err) != errResourceNotFound {
+		t.Errorf("unknown stream, only an oversized record: %v", err)
+	}
 }
