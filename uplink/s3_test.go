@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,12 +27,22 @@ import (
 	"github.com/tributary-edge/tributary/spool"
 )
 
+// multipartUploads counts the multipart uploads begun on the test S3
+// servers (POST ?uploads).
+var multipartUploads atomic.Int64
+
 // startS3 runs an in-process S3 server on loopback with one bucket and
 // returns an SDK client for it.
 func startS3(t *testing.T) *s3.Client {
 	t.Helper()
 	backend := s3mem.New()
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	fake := gofakes3.New(backend).Server()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := r.URL.Query()["uploads"]; ok && r.Method == http.MethodPost {
+			multipartUploads.Add(1)
+		}
+		fake.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
 	c := s3.New(s3.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
@@ -182,6 +194,7 @@ func TestS3Multipart(t *testing.T) {
 	for i := range 120 { // 12 MiB
 		sp.Append(context.Background(), "s", []spool.Record{{PartitionKey: "a", Data: append(fmt.Appendf(nil, "%03d", i), big...)}})
 	}
+	before := multipartUploads.Load()
 	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 64 << 20, Interval: 50 * time.Millisecond,
 		Sink: &S3Sink{Client: client, Bucket: "lake", Format: FormatRaw}})
 	mqtttest.Eventually(t, 60*time.Second, "120 delivered", func() bool { return d.Status().Delivered == 120 })
@@ -191,6 +204,9 @@ func TestS3Multipart(t *testing.T) {
 	}
 	if total != 120*(3+len(big)) {
 		t.Errorf("%d bytes stored, want %d", total, 120*(3+len(big)))
+	}
+	if multipartUploads.Load() == before {
+		t.Error("12 MiB went up without a multipart upload")
 	}
 }
 
