@@ -1,9 +1,7 @@
 package broker
 
 import (
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -111,11 +109,7 @@ func (b *Broker) Start() error {
 	if err := b.server.AddHook(&authHook{anonymous: b.opts.AllowAnonymous, users: users}, nil); err != nil {
 		return err
 	}
-	nonce := make([]byte, 16)
-	if _, err := rand.Read(nonce); err != nil {
-		return err
-	}
-	b.hook = &ingestHook{b: b, pipelines: map[*mqtt.Client]*pipeline{}, nonce: hex.EncodeToString(nonce)}
+	b.hook = &ingestHook{b: b, pipelines: map[*mqtt.Client]*pipeline{}, received: map[string]map[uint16]bool{}}
 	if err := b.server.AddHook(b.hook, nil); err != nil {
 		return err
 	}

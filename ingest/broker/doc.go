@@ -32,13 +32,20 @@
 // the client's read goroutine, so the client's messages reach the spool in
 // the order they arrived, and keeps up to max_inflight of them in flight
 // (the spool's group commit shares one fsync among them and among all
-// clients). In arrival order, it re-injects each stored message into mochi
-// (Server.InjectPacket) carrying a user property with a random per-broker
-// nonce, which OnPublish recognises and strips: mochi now acknowledges it,
-// retains it and delivers it to subscribers exactly as before. Topic
-// aliases are cleared on re-injection (the topic is already resolved). A
-// refusal is written directly: PUBACK for QoS 1, PUBREC for QoS 2, with the
-// reason code. A retransmission (DUP) of a message still being stored is
+// clients). In arrival order, it acknowledges each stored message itself
+// (PUBACK, or PUBREC for QoS 2) and publishes it to subscribers and the
+// retained store through a "shadow": an inline mochi client with the
+// publisher's ID (so No Local holds) that shares none of its session
+// state. mochi's inflight state is only ever touched from the client's
+// read goroutine (its lock is taken twice by readers, so a writer from
+// another goroutine can deadlock it): the hook keeps the QoS 2 "received"
+// ids itself and, when the PUBREL arrives, on the read goroutine, puts the
+// PUBREC where mochi's PUBREL handling finds it. A QoS 2 message resent
+// after its PUBREC is answered again and not stored again; a PUBREL on a
+// later connection of a persistent session completes the flow. Topic
+// aliases are cleared before the shadow publishes (the topic is already
+// resolved). A refusal is written directly: PUBACK for QoS 1, PUBREC for
+// QoS 2, with the reason code. A retransmission (DUP) of a message still being stored is
 // not stored again; the original's acknowledgement answers it. A client
 // whose window is full is not read until a slot frees: the broker reads it
 // no faster than the spool accepts, and other clients are not affected.

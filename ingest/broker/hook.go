@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -20,29 +21,93 @@ type ingestHook struct {
 
 	mu        sync.Mutex
 	pipelines map[*mqtt.Client]*pipeline
-	// nonce marks our re-injections: a stored message goes back to mochi
-	// with a user property holding it, which OnPublish strips. It is
-	// random per broker, so no client can forge it.
-	nonce string
+	// received holds, per client ID, the QoS 2 packet ids we answered
+	// with PUBREC and whose PUBREL has not come yet (the session's
+	// "received" state, [MQTT-4.3.3]); it outlives a connection, as a
+	// persistent session does.
+	received map[string]map[uint16]bool
 }
-
-// storedProp is the user property that marks a re-injected message.
-const storedProp = "x-tributary-stored"
 
 func (h *ingestHook) ID() string { return "tributary-ingest" }
 
 func (h *ingestHook) Provides(b byte) bool {
-	return bytes.Contains([]byte{mqtt.OnPublish, mqtt.OnDisconnect}, []byte{b})
+	return bytes.Contains([]byte{mqtt.OnPublish, mqtt.OnDisconnect, mqtt.OnPacketRead, mqtt.OnConnect, mqtt.OnClientExpired}, []byte{b})
+}
+
+// OnConnect forgets the QoS 2 state of a clean session.
+func (h *ingestHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	if pk.Connect.Clean {
+		h.mu.Lock()
+		delete(h.received, cl.ID)
+		h.mu.Unlock()
+	}
+	return nil
+}
+
+// OnClientExpired forgets the QoS 2 state of an expired session.
+func (h *ingestHook) OnClientExpired(cl *mqtt.Client) {
+	h.mu.Lock()
+	delete(h.received, cl.ID)
+	h.mu.Unlock()
+}
+
+// OnPacketRead completes our QoS 2 flows: a PUBREL for a message the
+// pipeline answered with PUBREC gets that PUBREC put in the client's
+// inflight state here, on the client's read goroutine, so mochi's own
+// PUBREL handling finds it and sends PUBCOMP. (mochi's inflight state
+// must only be changed from that goroutine: its lock is not reentrant
+// and its readers take it twice.)
+func (h *ingestHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if pk.FixedHeader.Type != packets.Pubrel || !h.takeReceived(cl.ID, pk.PacketID) {
+		return pk, nil
+	}
+	rec := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Pubrec}, PacketID: pk.PacketID, Created: time.Now().Unix()}
+	if cl.State.Inflight.Set(rec) {
+		atomic.AddInt64(&h.b.server.Info.Inflight, 1)
+	}
+	return pk, nil
+}
+
+// markReceived records a PUBREC we are about to send.
+func (h *ingestHook) markReceived(clientID string, id uint16) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.received[clientID] == nil {
+		h.received[clientID] = map[uint16]bool{}
+	}
+	h.received[clientID][id] = true
+}
+
+func (h *ingestHook) isReceived(clientID string, id uint16) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.received[clientID][id]
+}
+
+func (h *ingestHook) takeReceived(clientID string, id uint16) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := h.received[clientID]
+	if !ids[id] {
+		return false
+	}
+	delete(ids, id)
+	if len(ids) == 0 {
+		delete(h.received, clientID)
+	}
+	return true
 }
 
 // OnPublish routes a publish. See the package doc for the flow.
 func (h *ingestHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	if cl.Net.Inline {
-		return pk, nil // our own publishes (alerts): already in a stream
+		return pk, nil // stored already: a pipeline's delivery, or our own publishes (alerts)
 	}
-	if u := pk.Properties.User; len(u) > 0 && u[len(u)-1].Key == storedProp && u[len(u)-1].Val == h.nonce {
-		pk.Properties.User = u[:len(u)-1] // second pass: stored; let mochi ack and deliver it
-		return pk, nil
+	if pk.FixedHeader.Qos == 2 && h.isReceived(cl.ID, pk.PacketID) {
+		// a resend of a QoS 2 message we stored and answered: answer
+		// again, store nothing ([MQTT-4.3.3-10])
+		_ = cl.WritePacket(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Pubrec}, PacketID: pk.PacketID})
+		return pk, packets.ErrRejectPacket
 	}
 	msg := route.Message{
 		Topic:    pk.TopicName,

@@ -15,13 +15,17 @@ import (
 // pipeline stores one client's QoS 1/2 messages concurrently, up to its
 // window, and releases them to mochi in arrival order.
 type pipeline struct {
-	h     *ingestHook
-	cl    *mqtt.Client
-	v5    bool
-	queue chan *pending // capacity = the window; never closed
-	stop  chan struct{}
-	once  sync.Once
-	done  chan struct{}
+	h  *ingestHook
+	cl *mqtt.Client
+	// shadow publishes the client's stored messages to subscribers: an
+	// inline client with the same ID (so No Local holds), which touches
+	// none of the real client's session state
+	shadow *mqtt.Client
+	v5     bool
+	queue  chan *pending // capacity = the window; never closed
+	stop   chan struct{}
+	once   sync.Once
+	done   chan struct{}
 
 	mu      sync.Mutex
 	pending map[uint16]bool // packet ids taken and not yet released
@@ -33,9 +37,12 @@ type pending struct {
 }
 
 func newPipeline(h *ingestHook, cl *mqtt.Client, window int) *pipeline {
+	shadow := h.b.server.NewClient(nil, cl.Net.Listener, cl.ID, true)
+	shadow.Properties.ProtocolVersion = cl.Properties.ProtocolVersion
 	p := &pipeline{
 		h:       h,
 		cl:      cl,
+		shadow:  shadow,
 		v5:      cl.Properties.ProtocolVersion == 5,
 		queue:   make(chan *pending, window),
 		stop:    make(chan struct{}),
@@ -73,8 +80,8 @@ func (p *pipeline) submit(pk packets.Packet, msg route.Message, res route.Result
 // close stops taking messages; run finishes those already taken.
 func (p *pipeline) close() { p.once.Do(func() { close(p.stop) }) }
 
-// run releases stored messages in order: mochi acknowledges them (or
-// answers with the refusal code) when they come back through InjectPacket.
+// run releases stored messages in order: it acknowledges them (or answers
+// with the refusal code) and publishes them to subscribers.
 func (p *pipeline) run() {
 	defer close(p.done)
 	for {
@@ -116,9 +123,16 @@ func (p *pipeline) release(it *pending) {
 		return
 	}
 	pk := it.pk
+	ack := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID}
+	if pk.FixedHeader.Qos == 2 {
+		ack.FixedHeader.Type = packets.Pubrec
+		p.h.markReceived(p.cl.ID, pk.PacketID) // before the PUBREL can come
+	}
+	_ = p.cl.WritePacket(ack) // a closed connection: the client resends
 	// the topic is resolved: re-applying an alias would rebind it to the
 	// topic it had when the message arrived
 	pk.Properties.TopicAlias, pk.Properties.TopicAliasFlag = 0, false
-	pk.Properties.User = append(append([]packets.UserProperty(nil), pk.Properties.User...), packets.UserProperty{Key: storedProp, Val: p.h.nonce})
-	p.h.b.server.InjectPacket(p.cl, pk)
+	if err := p.h.b.server.InjectPacket(p.shadow, pk); err != nil {
+		p.h.b.log.Warn("cannot publish a stored MQTT message to subscribers", "topic", pk.TopicName, "err", err)
+	}
 }
