@@ -3,7 +3,6 @@ package uplink
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,7 +24,10 @@ type Batch struct {
 
 	sp   *spool.Spool
 	seen atomic.Int64
-	pace *pacer
+	// links pace the sending (the delivery's own bandwidth cap, a shared
+	// link), at priorities prios
+	links []*Link
+	prios []int
 	// cached holds the records read while the batch was cut, when they
 	// total at most cacheBytes, so the first send need not read them
 	// again; nil otherwise (and after that send).
@@ -51,8 +53,8 @@ func (b *Batch) Each(ctx context.Context, fn func(spool.StoredRecord) error) err
 	seen := 0
 	defer func() { b.seen.Store(int64(seen)) }()
 	visit := func(r spool.StoredRecord) error {
-		if b.pace != nil {
-			if err := b.pace.wait(ctx, len(r.Data)); err != nil {
+		for i, l := range b.links {
+			if err := l.wait(ctx, b.prios[i], len(r.Data)); err != nil {
 				return err
 			}
 		}
@@ -128,38 +130,3 @@ const (
 	pageRecords = 1000
 	pageBytes   = 1 << 20
 )
-
-// pacer is a token bucket of bytes per second shared by a delivery's
-// shards; a burst of up to one second is allowed.
-type pacer struct {
-	rate   float64
-	mu     sync.Mutex
-	tokens float64
-	last   time.Time
-}
-
-func newPacer(bytesPerSec int64) *pacer {
-	return &pacer{rate: float64(bytesPerSec), tokens: float64(bytesPerSec), last: time.Now()}
-}
-
-// wait takes n bytes, sleeping until the bucket has them (or ctx ends).
-func (p *pacer) wait(ctx context.Context, n int) error {
-	p.mu.Lock()
-	now := time.Now()
-	p.tokens = min(p.rate, p.tokens+now.Sub(p.last).Seconds()*p.rate)
-	p.last = now
-	p.tokens -= float64(n)
-	debt := -p.tokens
-	p.mu.Unlock()
-	if debt <= 0 {
-		return nil
-	}
-	t := time.NewTimer(time.Duration(debt / p.rate * float64(time.Second)))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

@@ -50,6 +50,16 @@ type Config struct {
 	// across its shards (0: no cap), so a backlog draining over a thin
 	// link leaves room for everything else.
 	Bandwidth int64
+	// Link, when set, is a bandwidth shared with other deliveries;
+	// Priority orders them on it (higher first).
+	Link     *Link
+	Priority int
+	// NewestFirst drains a backlog latest data first: when a shard is
+	// behind by more than two batches (or by more than Behind, default
+	// max(2×Interval, 10 s)), new records are sent as they come while the
+	// backlog is backfilled oldest first alongside (drain.go).
+	NewestFirst bool
+	Behind      time.Duration
 
 	Logger *slog.Logger
 }
@@ -68,7 +78,7 @@ type Delivery struct {
 	mu      sync.Mutex
 	running map[string]bool // stream/shard being sent
 	status  Status
-	pace    *pacer              // nil: no bandwidth cap
+	own     *Link               // the Bandwidth cap; nil: none
 	sends   *semaphore.Weighted // MaxShards sends at once
 	cache   *semaphore.Weighted // bytes of records kept by batches (cacheBytes per send slot)
 	closed  bool                // set by Close; Resume then does nothing
@@ -125,6 +135,9 @@ func (c *Config) setDefaults() error {
 	if c.Rescan <= 0 {
 		c.Rescan = time.Second
 	}
+	if c.Behind <= 0 {
+		c.Behind = max(2*c.Interval, 10*time.Second)
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -139,7 +152,7 @@ func New(sp *spool.Spool, cfg Config) (*Delivery, error) {
 	d := &Delivery{cfg: cfg, sp: sp, log: cfg.Logger.With("delivery", cfg.Name),
 		running: map[string]bool{}, status: Status{State: "connected"}}
 	if cfg.Bandwidth > 0 {
-		d.pace = newPacer(cfg.Bandwidth)
+		d.own = NewLink(cfg.Bandwidth)
 	}
 	d.sends = semaphore.NewWeighted(int64(cfg.MaxShards))
 	d.cache = semaphore.NewWeighted(int64(cfg.MaxShards) * cacheBytes)
@@ -228,6 +241,11 @@ func (d *Delivery) Status() Status {
 			}
 			first := res.Records[0]
 			n := int64(last.Counter - first.Seq.Counter + 1)
+			g, hasG, _ := d.seq(d.gapConsumer(), stream, sh.ID)
+			l, hasL, _ := d.seq(d.liveConsumer(), stream, sh.ID)
+			if hasG && hasL && g.Counter >= first.Seq.Counter && l.Counter >= g.Counter {
+				n -= int64(l.Counter - g.Counter) // split: (G, L] is delivered
+			}
 			st.BacklogRecords += n
 			if sh.Records > 0 {
 				st.BacklogBytes += n * (sh.Bytes / sh.Records)
@@ -332,134 +350,11 @@ func (d *Delivery) shardDone(stream string, sh spool.ShardInfo) bool {
 	return err1 == nil && err2 == nil && cp.Counter >= last.Counter
 }
 
-// sendShard delivers one shard from its checkpoint until it ends (closed
-// and read to its end) or the delivery stops.
-func (d *Delivery) sendShard(stream, shardID string) error {
-	pos := spool.StartPosition{Type: spool.TrimHorizon}
-	if seq, ok, err := d.sp.GetCheckpoint(d.consumer(), stream, shardID); err != nil {
-		return err
-	} else if ok {
-		pos = spool.StartPosition{Type: spool.AfterSequenceNumber, SequenceNumber: seq}
-	}
-	cur, err := d.sp.Seek(stream, shardID, pos)
-	if err != nil {
-		return err
-	}
-	// A batch that was in flight when the gateway stopped is cut again at
-	// the same last sequence number.
-	var until uint64
-	if seq, ok, _ := d.sp.GetCheckpoint(d.pendingConsumer(), stream, shardID); ok {
-		if p, err := spool.ParseSeqNum(seq); err == nil && p.Counter >= cur.Seq {
-			until = p.Counter
-		}
-	}
-	for {
-		b, next, end, err := d.collect(cur, until)
-		until = 0
-		if err != nil {
-			return err
-		}
-		if b != nil {
-			if err := d.deliver(b); err != nil {
-				return err
-			}
-		}
-		cur = next
-		if end {
-			if b == nil {
-				// an empty tail: record the end so the shard counts as done
-				last := spool.SeqNum{Shard: cur.Shard, Counter: cur.Seq - 1}
-				if err := d.sp.SetCheckpoints(d.ctx, spool.Checkpoint{Consumer: d.consumer(), Stream: stream, ShardID: shardID, SequenceNumber: last.String()}); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-	}
-}
-
-// collect reads from cur until the buffering hints close a batch, or,
-// when until is set, exactly up to that counter (a resend after a
-// restart). It returns the batch (nil if none), where to go on, and
-// whether the shard has ended.
-func (d *Delivery) collect(cur spool.Cursor, until uint64) (*Batch, spool.Cursor, bool, error) {
-	var b *Batch
-	var deadline time.Time
-	for {
-		res, err := d.sp.Read(cur, spool.ReadLimits{MaxRecords: pageRecords, MaxBytes: pageBytes})
-		if err != nil {
-			return nil, cur, false, err
-		}
-		switch {
-		case len(res.Records) > 0 && res.Records[0].Seq.Counter > cur.Seq:
-			d.lost(cur, res.Records[0].Seq.Counter-cur.Seq)
-		case len(res.Records) == 0 && res.Next.Seq > cur.Seq:
-			d.lost(cur, res.Next.Seq-cur.Seq) // a run of expired records skipped
-		}
-		for _, r := range res.Records {
-			if until > 0 && r.Seq.Counter > until {
-				cur.Seq = r.Seq.Counter // the gap before r is counted: start at r
-				return b, cur, false, nil
-			}
-			if b == nil {
-				b = &Batch{Delivery: d.cfg.Name, Stream: cur.Stream, ShardID: cur.ShardID(), Start: cur,
-					First: r.Seq, Oldest: r.Arrival, sp: d.sp, pace: d.pace}
-				deadline = time.Now().Add(d.cfg.Interval)
-			}
-			b.Last = r.Seq
-			b.Records++
-			b.Bytes += int64(len(r.Data))
-			if b.cached != nil || b.Records == 1 {
-				n := int64(len(r.Data) + len(r.PartitionKey) + 64)
-				if b.Bytes <= cacheBytes && d.cache.TryAcquire(n) {
-					b.cached = append(b.cached, r)
-					b.cachedBytes += n
-				} else {
-					d.dropCache(b) // too big, or the budget is taken: read again when sent
-				}
-			}
-			cur = spool.Cursor{Stream: cur.Stream, StreamID: cur.StreamID, Shard: cur.Shard, Seq: r.Seq.Counter + 1}
-			if until > 0 {
-				if r.Seq.Counter == until {
-					return b, cur, false, nil
-				}
-				continue
-			}
-			if b.Bytes >= d.cfg.SizeHint || b.Records == d.cfg.MaxRecords {
-				return b, cur, false, nil
-			}
-		}
-		cur = res.Next
-		if res.EndOfShard {
-			return b, cur, true, nil
-		}
-		if len(res.Records) > 0 {
-			continue // more may be waiting
-		}
-		if b != nil && until == 0 && !time.Now().Before(deadline) {
-			return b, cur, false, nil
-		}
-		ctx := d.ctx
-		var cancel context.CancelFunc = func() {}
-		if b != nil && until == 0 {
-			ctx, cancel = context.WithDeadline(d.ctx, deadline)
-		}
-		err = d.sp.Wait(ctx, cur)
-		cancel()
-		if d.ctx.Err() != nil {
-			return nil, cur, false, d.ctx.Err()
-		}
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return nil, cur, false, err
-		}
-	}
-}
-
 // deliver sends a batch until the sink confirms it or refuses it for
 // good, then moves the checkpoint.
-func (d *Delivery) deliver(b *Batch) error {
+func (d *Delivery) deliver(b *Batch, seg *segment) error {
 	defer d.dropCache(b)
-	pending := spool.Checkpoint{Consumer: d.pendingConsumer(), Stream: b.Stream, ShardID: b.ShardID, SequenceNumber: b.Last.String()}
+	pending := spool.Checkpoint{Consumer: seg.pending, Stream: b.Stream, ShardID: b.ShardID, SequenceNumber: b.Last.String()}
 	if err := d.sp.SetCheckpoints(d.ctx, pending); err != nil {
 		return err
 	}
@@ -523,7 +418,7 @@ func (d *Delivery) deliver(b *Batch) error {
 	}
 	// Confirmed: record it even if the delivery is being paused or closed,
 	// so a confirmed batch is not sent again.
-	return d.sp.SetCheckpoints(context.WithoutCancel(d.ctx), spool.Checkpoint{Consumer: d.consumer(), Stream: b.Stream, ShardID: b.ShardID, SequenceNumber: b.Last.String()})
+	return seg.confirm(context.WithoutCancel(d.ctx), d.sp, b.Last)
 }
 
 // toErrorOutput stores each record of a refused batch in the dead-letter

@@ -1,0 +1,172 @@
+package uplink
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
+	"github.com/tributary-edge/tributary/spool"
+	"github.com/tributary-edge/tributary/uplink/uplinktest"
+)
+
+// putLive appends records of the key "live", numbered from..to.
+func putLive(t *testing.T, sp *spool.Spool, stream string, from, to int) {
+	t.Helper()
+	var recs []spool.Record
+	for i := from; i < to; i++ {
+		recs = append(recs, spool.Record{PartitionKey: "live", Data: fmt.Appendf(nil, "live:%06d", i)})
+	}
+	if _, err := sp.Append(context.Background(), stream, recs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkNewestFirst asserts every record arrived once or more, the live
+// key in order, and the backlog keys in order apart from the one record
+// the live segment took (the newest at the split).
+func checkNewestFirst(t *testing.T, got []string, backlog, live int) {
+	t.Helper()
+	seen := map[string]bool{}
+	lastLive := ""
+	for _, r := range got {
+		if seen[r] {
+			continue
+		}
+		seen[r] = true
+		if strings.HasPrefix(r, "live:") {
+			if r < lastLive {
+				t.Fatalf("live records out of order: %s after %s", r, lastLive)
+			}
+			lastLive = r
+		}
+	}
+	if len(seen) != backlog+live {
+		t.Fatalf("%d distinct records arrived, want %d", len(seen), backlog+live)
+	}
+}
+
+// waitSplit waits until the delivery has split the stream's first shard.
+func waitSplit(t *testing.T, sp *spool.Spool, delivery, stream string) {
+	t.Helper()
+	info, err := sp.DescribeStream(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mqtttest.Eventually(t, 10*time.Second, "the shard split", func() bool {
+		_, ok, _ := sp.GetCheckpoint("uplink-gap:"+delivery, stream, info.Shards[0].ID)
+		return ok
+	})
+}
+
+// Newest first: with a backlog behind a slow link, records that arrive
+// now are delivered before the backlog is, and the backlog still arrives
+// in full; afterwards the shard is one segment again (no backlog, the
+// checkpoint at the end).
+func TestNewestFirstSendsLiveRecordsBeforeTheBacklog(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	ep := uplinktest.Start(t)
+	const backlog = 20000 // 9-byte records: ~180 KB, ~4 s at the cap below
+	put(t, sp, "s", 0, backlog)
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 2 << 10, Bandwidth: 48 << 10,
+		NewestFirst: true, Sink: &HTTPSink{URL: ep.URL}})
+	waitSplit(t, sp, "d", "s")
+	putLive(t, sp, "s", 0, 10)
+	var whenLive int
+	mqtttest.Eventually(t, 30*time.Second, "the live records", func() bool {
+		_, recs := ep.Snapshot()
+		n := 0
+		for _, r := range recs {
+			if strings.HasPrefix(r, "live:") {
+				n++
+			}
+		}
+		whenLive = len(recs)
+		return n == 10
+	})
+	if whenLive >= backlog {
+		t.Errorf("the live records came after the whole backlog (%d records delivered by then)", whenLive)
+	}
+	mqtttest.Eventually(t, 60*time.Second, "the backlog", func() bool { return ep.Accepted() >= backlog+10 })
+	_, recs := ep.Snapshot()
+	checkNewestFirst(t, recs, backlog, 10)
+	mqtttest.Eventually(t, 10*time.Second, "the split merged: no backlog", func() bool {
+		s := d.Status()
+		return s.BacklogRecords == 0 && s.Delivered >= backlog+10
+	})
+	// one segment again: a new record is delivered and C follows it
+	putLive(t, sp, "s", 10, 11)
+	mqtttest.Eventually(t, 10*time.Second, "a record after the merge", func() bool { return d.Status().BacklogRecords == 0 && ep.Accepted() >= backlog+11 })
+	info, _ := sp.DescribeStream("s")
+	c, _, _ := sp.GetCheckpoint("uplink:d", "s", info.Shards[0].ID)
+	if c != info.Shards[0].LastSequence {
+		t.Errorf("checkpoint %s after the merge, want the shard's last %s", c, info.Shards[0].LastSequence)
+	}
+}
+
+// A split interrupted by a restart goes on where it was: both segments
+// resume from their checkpoints, and nothing is lost.
+func TestNewestFirstSplitSurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	sp := openSpool(t, dir)
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	ep := uplinktest.Start(t)
+	const backlog = 20000
+	put(t, sp, "s", 0, backlog)
+	cfg := Config{Name: "d", Streams: []string{"s"}, SizeHint: 2 << 10, Bandwidth: 48 << 10, NewestFirst: true, Sink: &HTTPSink{URL: ep.URL}}
+	d := start(t, sp, cfg)
+	waitSplit(t, sp, "d", "s")
+	putLive(t, sp, "s", 0, 5)
+	mqtttest.Eventually(t, 30*time.Second, "the first live records", func() bool {
+		_, recs := ep.Snapshot()
+		return strings.Contains(strings.Join(recs, ","), "live:000004")
+	})
+	d.Close()
+	if n := ep.Accepted(); n >= backlog {
+		t.Fatalf("the backlog was done before the restart (%d): the test proves nothing", n)
+	}
+	putLive(t, sp, "s", 5, 10)
+	cfg.Bandwidth = 0 // after the restart, drain at full speed
+	start(t, sp, cfg)
+	mqtttest.Eventually(t, 60*time.Second, "everything", func() bool {
+		_, recs := ep.Snapshot()
+		seen := map[string]bool{}
+		for _, r := range recs {
+			seen[r] = true
+		}
+		return len(seen) == backlog+10
+	})
+	_, recs := ep.Snapshot()
+	checkNewestFirst(t, recs, backlog, 10)
+	if dups := len(recs) - (backlog + 10); dups > 2<<10 {
+		t.Errorf("%d records sent twice across a restart: more than a batch", dups)
+	}
+}
+
+// Two deliveries on one thin link: the one with the higher priority gets
+// the bandwidth while it has something to send.
+func TestLinkPriority(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "alerts", Shards: 1})
+	sp.CreateStream(spool.StreamConfig{Name: "bulk", Shards: 1})
+	put(t, sp, "alerts", 0, 30000)
+	put(t, sp, "bulk", 0, 30000)
+	hi, lo := uplinktest.Start(t), uplinktest.Start(t)
+	link := NewLink(64 << 10)
+	start(t, sp, Config{Name: "bulk", Streams: []string{"bulk"}, SizeHint: 8 << 10, Link: link, Priority: 0, Sink: &HTTPSink{URL: lo.URL}})
+	start(t, sp, Config{Name: "alerts", Streams: []string{"alerts"}, SizeHint: 8 << 10, Link: link, Priority: 5, Sink: &HTTPSink{URL: hi.URL}})
+	// Measured after the bucket's first second of burst, which whoever
+	// starts first takes.
+	mqtttest.Eventually(t, 30*time.Second, "2000 alerts", func() bool { return hi.Accepted() >= 2000 })
+	h0, l0 := hi.Accepted(), lo.Accepted()
+	mqtttest.Eventually(t, 30*time.Second, "12000 alerts", func() bool { return hi.Accepted() >= 12000 })
+	h, l := hi.Accepted()-h0, lo.Accepted()-l0
+	t.Logf("on the link: alerts %d, bulk %d records", h, l)
+	if l > h/4 {
+		t.Errorf("bulk got %d records while alerts got %d: priority not applied", l, h)
+	}
+	mqtttest.Eventually(t, 60*time.Second, "alerts done, then bulk goes on", func() bool { return hi.Accepted() == 30000 && lo.Accepted() > 10000 })
+}
