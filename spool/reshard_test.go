@@ -250,3 +250,29 @@ func TestAttributesPersistAndSerialise(t *testing.T) {
 		t.Fatalf("after restart: %s, %v", info.Attributes, err)
 	}
 }
+
+func TestDeleteCheckpoints(t *testing.T) {
+	s := openSpool(t, testOptions(t, newFakeClock()))
+	mustCreate(t, s, StreamConfig{Name: "in", Shards: 2})
+	in := mustAppend(t, s, "in", Record{PartitionKey: "a", Data: []byte("1")}, Record{PartitionKey: "b", Data: []byte("2")})
+	var cps []Checkpoint
+	for _, r := range in {
+		for _, c := range []string{"app", "app2", "ap"} { // "ap" is a prefix of "app": kept
+			cps = append(cps, Checkpoint{Consumer: c, Stream: "in", ShardID: r.ShardID, SequenceNumber: r.SequenceNumber()})
+		}
+	}
+	if err := s.SetCheckpoints(context.Background(), cps...); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteCheckpoints("app"); err != nil {
+		t.Fatal(err)
+	}
+	for c, want := range map[string]int{"app": 0, "app2": len(in), "ap": len(in)} {
+		if got, err := s.ListCheckpoints(c); err != nil || len(got) != want {
+			t.Errorf("%s: %d checkpoints (%v), want %d", c, len(got), err, want)
+		}
+	}
+	if err := s.DeleteCheckpoints(""); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("empty consumer: %v", err)
+	}
+}

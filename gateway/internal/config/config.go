@@ -48,6 +48,8 @@ type Config struct {
 	Kinesis Kinesis `yaml:"kinesis"`
 	// Deliveries send streams upstream.
 	Deliveries []Delivery `yaml:"deliveries"`
+	// Uplink is what the deliveries share.
+	Uplink Uplink `yaml:"uplink"`
 }
 
 // HTTP configures the gateway's single listener, which serves the Kinesis
@@ -88,6 +90,7 @@ func Default() *Config {
 		MQTT:        defaultMQTT(),
 		Kinesis:     defaultKinesis(),
 		Deliveries:  []Delivery{},
+		Uplink:      Uplink{S3: UplinkS3{Region: "us-east-1"}},
 	}
 }
 

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tributary-edge/tributary/uplink"
@@ -26,6 +27,12 @@ type Delivery struct {
 	Bandwidth ByteSize `yaml:"bandwidth"`
 	// Retry is the backoff between attempts; a delivery never gives up.
 	Retry Retry `yaml:"retry"`
+	// NewestFirst drains a backlog latest data first: new records are
+	// sent as they come while the backlog is backfilled alongside.
+	NewestFirst bool `yaml:"newest_first"`
+	// Priority orders deliveries on the shared uplink.bandwidth (higher
+	// first).
+	Priority int `yaml:"priority"`
 	// HTTP is the Firehose HTTP endpoint destination (set when its url
 	// is).
 	HTTP DeliveryHTTP `yaml:"http"`
@@ -34,6 +41,50 @@ type Delivery struct {
 	// Kinesis is a Kinesis stream destination (set when its stream is):
 	// Amazon Kinesis, another Tributary, any Kinesis-compatible endpoint.
 	Kinesis DeliveryKinesis `yaml:"kinesis"`
+	// Firehose is a Firehose delivery stream destination (set when its
+	// delivery_stream is): Amazon Data Firehose or another Tributary.
+	Firehose DeliveryFirehose `yaml:"firehose"`
+}
+
+// DeliveryFirehose puts records into a Firehose delivery stream with
+// PutRecordBatch.
+type DeliveryFirehose struct {
+	DeliveryStream string `yaml:"delivery_stream"`
+	Endpoint       string `yaml:"endpoint"` // "" = AWS; else e.g. http://regional-gateway:4567
+	Region         string `yaml:"region"`
+	AccessKeyID    string `yaml:"access_key_id"`
+	SecretKey      string `yaml:"secret_access_key"`
+}
+
+// Uplink is what deliveries share.
+type Uplink struct {
+	// Bandwidth caps the record bytes all deliveries send per second
+	// together (0: none); their priorities order them on it.
+	Bandwidth ByteSize `yaml:"bandwidth"`
+	// S3 is the S3 service for deliveries created through the Firehose
+	// API (a BucketARN names only the bucket).
+	S3 UplinkS3 `yaml:"s3"`
+}
+
+// UplinkS3 is an S3 service: AWS, or an S3-compatible store.
+type UplinkS3 struct {
+	Endpoint    string `yaml:"endpoint"`
+	Region      string `yaml:"region"`
+	PathStyle   bool   `yaml:"path_style"`
+	AccessKeyID string `yaml:"access_key_id"`
+	SecretKey   string `yaml:"secret_access_key"`
+}
+
+// CheckDelivery checks one delivery as the deliveries list would (for a
+// delivery made at run time, through the Firehose API).
+func CheckDelivery(d Delivery) error {
+	c := &Config{Deliveries: []Delivery{d}}
+	var v validator
+	c.validateDeliveries(&v)
+	for _, e := range v.errs {
+		e.Path = strings.TrimPrefix(strings.TrimPrefix(e.Path, "deliveries[0]"), ".")
+	}
+	return asError(v.errs)
 }
 
 // DeliveryKinesis puts records into a Kinesis stream, keeping their
@@ -49,7 +100,7 @@ type DeliveryKinesis struct {
 // destinations counts the destinations a delivery names.
 func (d *Delivery) destinations() int {
 	n := 0
-	for _, set := range []bool{d.HTTP.URL != "", d.S3.Bucket != "", d.Kinesis.Stream != ""} {
+	for _, set := range []bool{d.HTTP.URL != "", d.S3.Bucket != "", d.Kinesis.Stream != "", d.Firehose.DeliveryStream != ""} {
 		if set {
 			n++
 		}
@@ -108,6 +159,7 @@ func (d *Delivery) setDefaults() {
 		Retry:     Retry{Min: Duration(time.Second), Max: Duration(120 * time.Second)},
 		S3:        DeliveryS3{Format: "raw", Compression: "none", Region: "us-east-1", PartSize: 5 * MiB},
 		Kinesis:   DeliveryKinesis{Region: "us-east-1"},
+		Firehose:  DeliveryFirehose{Region: "us-east-1"},
 	}
 }
 
@@ -143,9 +195,20 @@ func (c *Config) validateDeliveries(v *validator) {
 		v.check(p+".retry.max", checkDurationRange(d.Retry.Max, d.Retry.Min, Duration(24*time.Hour)))
 		switch {
 		case d.destinations() == 0:
-			v.check(p, "needs a destination (http.url, s3.bucket or kinesis.stream)")
+			v.check(p, "needs a destination ("+destinationKeys+")")
 		case d.destinations() > 1:
-			v.check(p, "has more than one destination (http.url, s3.bucket, kinesis.stream); a delivery sends to one")
+			v.check(p, "has more than one destination ("+destinationKeys+"); a delivery sends to one")
+		case d.Firehose.DeliveryStream != "":
+			f := d.Firehose
+			if msg := checkStreamName(f.DeliveryStream); msg != "" || len(f.DeliveryStream) > 64 {
+				v.check(p+".firehose.delivery_stream", "must be 1 to 64 characters of a-z, A-Z, 0-9, '_', '-' and '.'")
+			}
+			if f.Endpoint != "" {
+				v.check(p+".firehose.endpoint", checkHTTPURL(f.Endpoint))
+			}
+			if (f.AccessKeyID == "") != (f.SecretKey == "") {
+				v.check(p+".firehose", "access_key_id and secret_access_key must be set together")
+			}
 		case d.Kinesis.Stream != "":
 			k := d.Kinesis
 			v.check(p+".kinesis.stream", checkStreamName(k.Stream))
@@ -185,6 +248,9 @@ func (c *Config) validateDeliveries(v *validator) {
 		}
 	}
 }
+
+// destinationKeys names the keys that choose a delivery's destination.
+const destinationKeys = "http.url, s3.bucket, kinesis.stream or firehose.delivery_stream"
 
 // checkHTTPURL accepts an absolute http:// or https:// URL.
 func checkHTTPURL(s string) string {

@@ -27,7 +27,7 @@ deliveries:
 
 func TestDeliveriesValidate(t *testing.T) {
 	for _, c := range []struct{ yaml, want string }{
-		{"- name: a\n  streams: [s]\n", "deliveries[0]: needs a destination (http.url, s3.bucket or kinesis.stream)"},
+		{"- name: a\n  streams: [s]\n", "deliveries[0]: needs a destination (" + destinationKeys + ")"},
 		{"- name: a\n  streams: [s]\n  http: {url: ftp://x}\n", `deliveries[0].http.url: must be an http:// or https:// URL (got "ftp://x")`},
 		{"- name: a\n  streams: []\n  http: {url: http://x}\n", "deliveries[0].streams: must name at least one stream"},
 		{"- name: a\n  streams: [s]\n  buffering: {size: 48MiB}\n  http: {url: http://x}\n", "deliveries[0].buffering.size: must be between"},

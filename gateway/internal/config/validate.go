@@ -73,6 +73,13 @@ func (c *Config) validate() Errors {
 	c.MQTT.validate(&v)
 	c.Kinesis.validate(&v)
 	c.validateDeliveries(&v)
+	v.check("uplink.bandwidth", checkByteRange(c.Uplink.Bandwidth, 0, -1))
+	if e := c.Uplink.S3.Endpoint; e != "" {
+		v.check("uplink.s3.endpoint", checkHTTPURL(e))
+	}
+	if (c.Uplink.S3.AccessKeyID == "") != (c.Uplink.S3.SecretKey == "") {
+		v.check("uplink.s3", "access_key_id and secret_access_key must be set together")
+	}
 	if (c.HTTP.TLS.CertFile == "") != (c.HTTP.TLS.KeyFile == "") {
 		v.check("http.tls", "cert_file and key_file must be set together")
 	}

@@ -22,8 +22,15 @@ const firehoseService = "Firehose_20150804"
 // DeliveryStream is a delivery as the Firehose API shows it.
 type DeliveryStream struct {
 	Name    string
-	Stream  string // the source stream Direct PUT writes to
+	Type    string // DirectPut (default) | KinesisStreamAsSource
+	Stream  string // the stream Direct PUT writes to, or the source stream
 	Created time.Time
+	Updated time.Time // zero: never updated
+	Version int       // VersionId; 0 counts as 1
+	// Destination is the destination's description, Firehose-shaped
+	// ({"ExtendedS3DestinationDescription": …}); nil for destinations
+	// Firehose has no shape for (kinesis, mqtt, kafka, nats).
+	Destination map[string]any
 }
 
 const (
@@ -62,8 +69,8 @@ var firehoseOps = map[string]opFunc{
 }
 
 func (h *Handler) deliveryStream(name string) (DeliveryStream, *apiError) {
-	if h.cfg.Deliveries != nil {
-		for _, d := range h.cfg.Deliveries() {
+	if h.cfg.Firehose != nil {
+		for _, d := range h.cfg.Firehose.DeliveryStreams() {
 			if d.Name == name {
 				return d, nil
 			}
@@ -85,6 +92,9 @@ func (h *Handler) firehosePut(q *request, data [][]byte) ([]spool.PutResult, []s
 	ds, e := h.deliveryStream(name)
 	if e != nil {
 		return nil, nil, e
+	}
+	if ds.Type == "KinesisStreamAsSource" {
+		return nil, nil, newError(errInvalidArgument, "This operation is not permitted on KinesisStreamAsSource delivery stream type.")
 	}
 	recs := make([]spool.Record, len(data))
 	ids := make([]string, len(data))
@@ -142,15 +152,15 @@ func (h *Handler) firehosePutRecordBatch(q *request) (any, *apiError) {
 
 func (h *Handler) firehoseList(q *request) (any, *apiError) {
 	var names []string
-	if h.cfg.Deliveries != nil {
-		for _, d := range h.cfg.Deliveries() {
-			names = append(names, d.Name)
+	typ, _ := q.in["DeliveryStreamType"].(string)
+	if h.cfg.Firehose != nil {
+		for _, d := range h.cfg.Firehose.DeliveryStreams() {
+			if typ == "" || typ == d.typ() {
+				names = append(names, d.Name)
+			}
 		}
 	}
 	slices.Sort(names)
-	if typ, ok := q.in["DeliveryStreamType"].(string); ok && typ != "DirectPut" {
-		names = nil
-	}
 	if after, ok := q.in["ExclusiveStartDeliveryStreamName"].(string); ok {
 		names = names[sort.SearchStrings(names, after+"\x00"):]
 	}
@@ -170,14 +180,35 @@ func (h *Handler) firehoseDescribe(q *request) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	return map[string]any{"DeliveryStreamDescription": map[string]any{
+	dest := map[string]any{"DestinationId": destinationID}
+	for k, v := range ds.Destination {
+		dest[k] = v
+	}
+	desc := map[string]any{
 		"DeliveryStreamName":   ds.Name,
-		"DeliveryStreamARN":    fmt.Sprintf("arn:aws:firehose:%s:%s:deliverystream/%s", h.cfg.Region, h.cfg.AccountID, ds.Name),
+		"DeliveryStreamARN":    h.deliveryARN(ds.Name),
 		"DeliveryStreamStatus": "ACTIVE",
-		"DeliveryStreamType":   "DirectPut",
-		"VersionId":            "1",
+		"DeliveryStreamType":   ds.typ(),
+		"VersionId":            fmt.Sprint(max(ds.Version, 1)),
 		"CreateTimestamp":      ts(ds.Created),
-		"Destinations":         []map[string]any{{"DestinationId": "destinationId-000000000001"}},
+		"Destinations":         []map[string]any{dest},
 		"HasMoreDestinations":  false,
-	}}, nil
+	}
+	if !ds.Updated.IsZero() {
+		desc["LastUpdateTimestamp"] = ts(ds.Updated)
+	}
+	if ds.typ() == "KinesisStreamAsSource" {
+		desc["Source"] = map[string]any{"KinesisStreamSourceDescription": map[string]any{
+			"KinesisStreamARN":       h.streamARN(ds.Stream),
+			"DeliveryStartTimestamp": ts(ds.Created),
+		}}
+	}
+	return map[string]any{"DeliveryStreamDescription": desc}, nil
+}
+
+func (d DeliveryStream) typ() string {
+	if d.Type == "" {
+		return "DirectPut"
+	}
+	return d.Type
 }

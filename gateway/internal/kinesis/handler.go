@@ -68,9 +68,9 @@ type Config struct {
 	// Observer, if set, is told about every request and deleted stream
 	// (metrics).
 	Observer Observer
-	// Deliveries lists the gateway's deliveries for the Firehose API; nil
+	// Firehose is the gateway's deliveries for the Firehose API; nil
 	// answers every Firehose call with ResourceNotFound.
-	Deliveries func() []DeliveryStream
+	Firehose FirehoseControl
 }
 
 // Observer receives figures for metrics. Calls must not block.

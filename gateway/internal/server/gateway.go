@@ -30,6 +30,7 @@ import (
 	"github.com/tributary-edge/tributary/ingest/bridge"
 	"github.com/tributary-edge/tributary/ingest/broker"
 	"github.com/tributary-edge/tributary/spool"
+	"github.com/tributary-edge/tributary/uplink"
 )
 
 // Version is the gateway's version, set at build time with
@@ -45,8 +46,11 @@ type Gateway struct {
 	broker  *broker.Broker
 	bridge  *bridge.Bridge
 	kinesis *kinesis.Handler
-	// deliveries are fixed after Start (read without a lock).
+	// deliveries change at run time (the Firehose API): under dmu.
+	dmu        sync.RWMutex
 	deliveries map[string]*delivery
+	link       *uplink.Link // uplink.bandwidth, shared; nil: none
+	fmu        sync.Mutex   // orders Firehose control-plane changes
 	started    time.Time
 	metrics    *metrics
 	registry   *prometheus.Registry

@@ -38,7 +38,7 @@ func (g *Gateway) startKinesis() error {
 		IteratorKey:      key,
 		Logger:           g.log.With("component", "kinesis"),
 		Observer:         g.metrics,
-		Deliveries:       g.deliveryStreams,
+		Firehose:         firehoseControl{g},
 	})
 	if err != nil {
 		return err

@@ -9,51 +9,105 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/firehose"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tributary-edge/tributary/gateway/internal/api"
 	"github.com/tributary-edge/tributary/gateway/internal/config"
-	kinesisapi "github.com/tributary-edge/tributary/gateway/internal/kinesis"
 	"github.com/tributary-edge/tributary/uplink"
 )
 
 // delivery is a running uplink delivery and what the API shows of it.
 type delivery struct {
-	cfg config.Delivery
-	d   *uplink.Delivery
+	cfg  config.Delivery
+	d    *uplink.Delivery
+	sink uplink.Sink
+	// fh is set for a delivery made through the Firehose API (kept in
+	// data_dir, not in the config file).
+	fh *firehoseMeta
 }
 
-// startDeliveries starts the configured deliveries (downstream of the
-// spool, upstream of nothing: they only read).
+// close stops the delivery and its destination's connection.
+func (dl *delivery) close() {
+	dl.d.Close()
+	if c, ok := dl.sink.(interface{ Close() error }); ok {
+		c.Close()
+	}
+}
+
+// startDeliveries starts the configured deliveries and those made
+// through the Firehose API (downstream of the spool, upstream of
+// nothing: they only read).
 func (g *Gateway) startDeliveries() error {
 	g.deliveries = map[string]*delivery{}
+	if bw := g.cfg.Uplink.Bandwidth; bw > 0 {
+		g.link = uplink.NewLink(int64(bw))
+	}
 	for i, dc := range g.cfg.Deliveries {
-		sink, err := g.sink(dc)
-		if err != nil {
+		if err := g.startDelivery(dc, nil); err != nil {
 			g.stopDeliveries()
 			return fmt.Errorf("deliveries[%d]: %w", i, err)
 		}
-		d, err := uplink.New(g.spool, uplink.Config{
-			Name:      dc.Name,
-			Streams:   dc.Streams,
-			SizeHint:  int64(dc.Buffering.Size),
-			Interval:  time.Duration(dc.Buffering.Interval),
-			MaxShards: dc.MaxShards,
-			Bandwidth: int64(dc.Bandwidth),
-			Backoff:   uplink.Backoff{Min: time.Duration(dc.Retry.Min), Max: time.Duration(dc.Retry.Max), Jitter: 0.15},
-			Sink:      sink,
-			Logger:    g.log.With("component", "uplink"),
-		})
-		if err != nil {
-			g.stopDeliveries()
-			return fmt.Errorf("deliveries[%d]: %w", i, err)
-		}
-		d.Start(context.Background())
-		g.deliveries[dc.Name] = &delivery{cfg: dc, d: d}
+	}
+	if err := g.loadFirehoseDeliveries(); err != nil {
+		g.stopDeliveries()
+		return err
 	}
 	return nil
+}
+
+// startDelivery builds and starts one delivery.
+func (g *Gateway) startDelivery(dc config.Delivery, fh *firehoseMeta) error {
+	sink, err := g.sink(dc)
+	if err != nil {
+		return err
+	}
+	d, err := uplink.New(g.spool, uplink.Config{
+		Name:        dc.Name,
+		Streams:     dc.Streams,
+		SizeHint:    int64(dc.Buffering.Size),
+		Interval:    time.Duration(dc.Buffering.Interval),
+		MaxShards:   dc.MaxShards,
+		Bandwidth:   int64(dc.Bandwidth),
+		Link:        g.link,
+		Priority:    dc.Priority,
+		NewestFirst: dc.NewestFirst,
+		Backoff:     uplink.Backoff{Min: time.Duration(dc.Retry.Min), Max: time.Duration(dc.Retry.Max), Jitter: 0.15},
+		Sink:        sink,
+		Logger:      g.log.With("component", "uplink"),
+	})
+	if err != nil {
+		if c, ok := sink.(interface{ Close() error }); ok {
+			c.Close()
+		}
+		return err
+	}
+	d.Start(context.Background())
+	g.dmu.Lock()
+	g.deliveries[dc.Name] = &delivery{cfg: dc, d: d, sink: sink, fh: fh}
+	g.dmu.Unlock()
+	return nil
+}
+
+// delivery returns the named delivery, or nil.
+func (g *Gateway) delivery(name string) *delivery {
+	g.dmu.RLock()
+	defer g.dmu.RUnlock()
+	return g.deliveries[name]
+}
+
+// deliveryList returns the deliveries sorted by name.
+func (g *Gateway) deliveryList() []*delivery {
+	g.dmu.RLock()
+	out := make([]*delivery, 0, len(g.deliveries))
+	for _, d := range g.deliveries {
+		out = append(out, d)
+	}
+	g.dmu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].cfg.Name < out[j].cfg.Name })
+	return out
 }
 
 // awsCredentials are the keys from the config, else the usual AWS
@@ -69,19 +123,33 @@ func awsCredentials(id, secret string) aws.CredentialsProvider {
 	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
 }
 
+// localCredentials sign requests to a local endpoint that wants a
+// signature, not a particular key (another Tributary, kinesalite).
+var localCredentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: "tributary", SecretAccessKey: "tributary"}, nil
+})
+
 // sink builds a delivery's destination.
 func (g *Gateway) sink(dc config.Delivery) (uplink.Sink, error) {
 	if k := dc.Kinesis; k.Stream != "" {
 		opts := kinesis.Options{Region: k.Region, Credentials: awsCredentials(k.AccessKeyID, k.SecretKey)}
 		if k.Endpoint != "" {
 			opts.BaseEndpoint = aws.String(k.Endpoint)
-			if opts.Credentials == nil { // a local endpoint wants a signature, not a key
-				opts.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-					return aws.Credentials{AccessKeyID: "tributary", SecretAccessKey: "tributary"}, nil
-				})
+			if opts.Credentials == nil {
+				opts.Credentials = localCredentials
 			}
 		}
 		return &uplink.KinesisSink{Client: kinesis.New(opts), Stream: k.Stream}, nil
+	}
+	if f := dc.Firehose; f.DeliveryStream != "" {
+		opts := firehose.Options{Region: f.Region, Credentials: awsCredentials(f.AccessKeyID, f.SecretKey)}
+		if f.Endpoint != "" {
+			opts.BaseEndpoint = aws.String(f.Endpoint)
+			if opts.Credentials == nil {
+				opts.Credentials = localCredentials
+			}
+		}
+		return &uplink.FirehoseSink{Client: firehose.New(opts), DeliveryStream: f.DeliveryStream}, nil
 	}
 	if dc.S3.Bucket == "" {
 		return &uplink.HTTPSink{
@@ -109,22 +177,17 @@ func destination(dc config.Delivery) string {
 	if dc.S3.Bucket != "" {
 		return "s3 " + dc.S3.Bucket
 	}
+	if dc.Firehose.DeliveryStream != "" {
+		return "firehose " + dc.Firehose.DeliveryStream
+	}
 	return "http " + dc.HTTP.URL
 }
 
-// deliveryStreams lists the deliveries for the Firehose API: Direct PUT
-// writes into a delivery's first stream.
-func (g *Gateway) deliveryStreams() []kinesisapi.DeliveryStream {
-	out := make([]kinesisapi.DeliveryStream, 0, len(g.deliveries))
-	for _, d := range g.deliveries {
-		out = append(out, kinesisapi.DeliveryStream{Name: d.cfg.Name, Stream: d.cfg.Streams[0], Created: g.started})
-	}
-	return out
-}
-
 func (g *Gateway) stopDeliveries() {
+	g.dmu.Lock()
+	defer g.dmu.Unlock()
 	for _, d := range g.deliveries {
-		d.d.Close()
+		d.close()
 	}
 }
 
@@ -140,15 +203,14 @@ func (dl *delivery) api() api.Delivery {
 
 func (g *Gateway) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	out := api.DeliveryList{Deliveries: []api.Delivery{}}
-	for _, d := range g.deliveries {
+	for _, d := range g.deliveryList() {
 		out.Deliveries = append(out.Deliveries, d.api())
 	}
-	sort.Slice(out.Deliveries, func(i, j int) bool { return out.Deliveries[i].Name < out.Deliveries[j].Name })
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (g *Gateway) deliveryByName(w http.ResponseWriter, r *http.Request) *delivery {
-	d := g.deliveries[r.PathValue("name")]
+	d := g.delivery(r.PathValue("name"))
 	if d == nil {
 		writeError(w, http.StatusNotFound, api.CodeDeliveryNotFound, fmt.Sprintf("no delivery %q", r.PathValue("name")))
 	}
@@ -209,8 +271,8 @@ func (c deliveryCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c deliveryCollector) Collect(ch chan<- prometheus.Metric) {
-	for name, d := range c.g.deliveries {
-		s := d.d.Status()
+	for _, d := range c.g.deliveryList() {
+		name, s := d.cfg.Name, d.d.Status()
 		ch <- prometheus.MustNewConstMetric(descDelivered, prometheus.CounterValue, float64(s.Delivered), name)
 		ch <- prometheus.MustNewConstMetric(descFailed, prometheus.CounterValue, float64(s.Failed), name)
 		for _, st := range []string{"connected", "retrying", "paused"} {
