@@ -62,8 +62,10 @@ func controlError(err error) *apiError {
 
 // ---- shapes ----
 
-func strF(name string, checks ...check) field { return field{name: name, kind: kString, checks: checks} }
-func boolF(name string) field                 { return field{name: name, kind: kBoolean} }
+func strF(name string, checks ...check) field {
+	return field{name: name, kind: kString, checks: checks}
+}
+func boolF(name string) field { return field{name: name, kind: kBoolean} }
 func structF(name string, fields ...field) field {
 	return field{name: name, kind: kStruct, fields: fields}
 }

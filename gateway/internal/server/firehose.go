@@ -40,7 +40,9 @@ type firehoseRecord struct {
 // records have random keys, so shards only add parallel sends.
 const directPutShards = 2
 
-func (g *Gateway) firehoseFile() string { return filepath.Join(g.cfg.DataDir, "firehose-deliveries.json") }
+func (g *Gateway) firehoseFile() string {
+	return filepath.Join(g.cfg.DataDir, "firehose-deliveries.json")
+}
 
 // loadFirehoseDeliveries starts the deliveries made through the API. One
 // whose name is now taken by the config file is not started (logged).

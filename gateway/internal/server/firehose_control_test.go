@@ -254,7 +254,7 @@ func TestFirehoseControlPlaneRefusals(t *testing.T) {
 		{"source without config", firehose.CreateDeliveryStreamInput{DeliveryStreamType: types.DeliveryStreamTypeKinesisStreamAsSource, HttpEndpointDestinationConfiguration: httpDest()},
 			"InvalidArgumentException", "KinesisStreamSourceConfiguration is required"},
 		{"unknown source stream", firehose.CreateDeliveryStreamInput{DeliveryStreamType: types.DeliveryStreamTypeKinesisStreamAsSource,
-			KinesisStreamSourceConfiguration: &types.KinesisStreamSourceConfiguration{KinesisStreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/nope"), RoleARN: aws.String("arn:aws:iam::1:role/r")},
+			KinesisStreamSourceConfiguration:     &types.KinesisStreamSourceConfiguration{KinesisStreamARN: aws.String("arn:aws:kinesis:us-east-1:000000000000:stream/nope"), RoleARN: aws.String("arn:aws:iam::1:role/r")},
 			HttpEndpointDestinationConfiguration: httpDest()}, "InvalidArgumentException", "stream nope does not exist"},
 		{"bad bucket ARN", firehose.CreateDeliveryStreamInput{ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{BucketARN: aws.String("my-bucket"), RoleARN: aws.String("arn:aws:iam::1:role/r")}},
 			"ValidationException", "bucketARN"},
