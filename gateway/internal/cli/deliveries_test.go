@@ -21,6 +21,16 @@ func TestE2EDeliveries(t *testing.T) {
 	if !strings.Contains(out, "NAME") || !strings.Contains(out, "cloud") || !strings.Contains(out, "http "+ep.URL) {
 		t.Errorf("deliveries ls:\n%s", out)
 	}
+	out = mustCLI(t, srv, "", "status")
+	for _, want := range []string{"gateway http://", "ok", "streams (", "telemetry", "deliveries (1)", "cloud", "connected"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	var st statusReport
+	if err := json.Unmarshal([]byte(mustCLI(t, srv, "", "status", "-o", "json")), &st); err != nil || st.Health.Status != "ok" || len(st.Deliveries) != 1 || len(st.Streams) == 0 {
+		t.Errorf("status -o json: %+v %v", st, err)
+	}
 	var d api.Delivery
 	if err := json.Unmarshal([]byte(mustCLI(t, srv, "", "deliveries", "pause", "cloud", "-o", "json")), &d); err != nil || d.State != "paused" {
 		t.Errorf("pause: %+v %v", d, err)

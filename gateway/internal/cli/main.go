@@ -61,6 +61,7 @@ func init() {
 	commands = []command{
 		{"run", "start a gateway in the foreground", runCmd},
 		{"check", "validate a config file (-c FILE) and exit", checkCmd},
+		{"status", "show the gateway's health, streams and deliveries", statusCmd},
 		{"streams", "list, create, describe, reshard and delete streams", streamsCmd},
 		{"deliveries", "list, describe, pause and resume deliveries upstream", deliveriesCmd},
 		{"put", "append records to a stream (from an argument or stdin lines)", putCmd},
