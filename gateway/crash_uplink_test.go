@@ -42,25 +42,9 @@ deliveries:
 	}
 	var acked []string
 	next := 0
-	for round := range rounds {
+	for range rounds {
 		c := startChild(t, dataDir, "-c", cfgFile)
-		client := &api.Client{Base: c.base, HTTP: &http.Client{Timeout: time.Minute}}
-		for range 20 {
-			recs := make([]api.PutRecord, 25)
-			for i := range recs {
-				recs[i] = api.PutRecord{PartitionKey: fmt.Sprint("dev", (next+i)%6), Data: fmt.Appendf(nil, "dev%d:%06d", (next+i)%6, next+i)}
-			}
-			res, err := client.PutRecords(context.Background(), "telemetry", recs)
-			if err != nil {
-				t.Fatalf("round %d: %v", round, err)
-			}
-			for i, r := range res.Records {
-				if r.Error == "" {
-					acked = append(acked, string(recs[i].Data))
-				}
-			}
-			next += len(recs)
-		}
+		acked = append(acked, putTelemetry(t, c, &next, 20)...)
 		// Kill while the delivery is under way: some of this round's
 		// records are at the endpoint, not all confirmed.
 		before := requests()
@@ -70,11 +54,100 @@ deliveries:
 	}
 	c := startChild(t, dataDir, "-c", cfgFile)
 	defer func() { c.cmd.Process.Signal(syscall.SIGTERM); <-c.done }()
+	checkDelivered(t, ep, acked)
+}
+
+// TestKill9MidOutage runs the gateway through an outage of its
+// destination: killed while retrying a refusing endpoint, restarted
+// cleanly while it is still down, killed after an upload the endpoint
+// took but never confirmed (between upload and checkpoint), and killed
+// again while the endpoint fails every third request. When the endpoint
+// is well, every acknowledged record arrives, in order per partition key,
+// and every duplicate is recognisable by its request id.
+func TestKill9MidOutage(t *testing.T) {
+	ep := uplinktest.Start(t)
+	requests := func() int { r, _ := ep.Snapshot(); return len(r) }
+	dataDir := t.TempDir()
+	cfgFile := filepath.Join(t.TempDir(), "gateway.yaml")
+	os.WriteFile(cfgFile, fmt.Appendf(nil, `
+mqtt:
+  listen: ""
+deliveries:
+  - name: cloud
+    streams: [telemetry]
+    buffering: {size: 2KiB, interval: 20ms}
+    retry: {min: 10ms, max: 100ms}
+    http: {url: %q}
+`, ep.URL), 0o644)
+	var acked []string
+	next := 0
+	round := func(stop syscall.Signal, setup func(), underWay func() bool) {
+		setup()
+		c := startChild(t, dataDir, "-c", cfgFile)
+		acked = append(acked, putTelemetry(t, c, &next, 8)...)
+		mqtttest.Eventually(t, 30*time.Second, "the delivery at work", underWay)
+		c.cmd.Process.Signal(stop)
+		<-c.done
+	}
+	var before int
+	mark := func() { before = requests() }
+	// down: answered 503
+	round(syscall.SIGKILL, func() { ep.SetDown(true); mark() }, func() bool { return requests() > before+2 })
+	round(syscall.SIGTERM, mark, func() bool { return requests() > before+2 })
+	// up, but the answers never come: uploaded, not confirmed
+	round(syscall.SIGKILL, func() { ep.SetDown(false); ep.SetStall(true); before = ep.Accepted() }, func() bool { return ep.Accepted() > before })
+	// flaky: every third request fails
+	round(syscall.SIGKILL, func() {
+		ep.SetStall(false)
+		ep.SetFail(func(n int, _ *http.Request) int {
+			if n%3 == 0 {
+				return 500
+			}
+			return 0
+		})
+		mark()
+	}, func() bool { return requests() > before+3 })
+	ep.SetFail(nil)
+	c := startChild(t, dataDir, "-c", cfgFile)
+	defer func() { c.cmd.Process.Signal(syscall.SIGTERM); <-c.done }()
+	checkDelivered(t, ep, acked)
+}
+
+// putTelemetry appends batches of 25 records to telemetry through the
+// admin API and returns the data of those acknowledged.
+func putTelemetry(t *testing.T, c *child, next *int, batches int) []string {
+	t.Helper()
+	client := &api.Client{Base: c.base, HTTP: &http.Client{Timeout: time.Minute}}
+	var acked []string
+	for range batches {
+		recs := make([]api.PutRecord, 25)
+		for i := range recs {
+			n := *next + i
+			recs[i] = api.PutRecord{PartitionKey: fmt.Sprint("dev", n%6), Data: fmt.Appendf(nil, "dev%d:%06d", n%6, n)}
+		}
+		res, err := client.PutRecords(context.Background(), "telemetry", recs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range res.Records {
+			if r.Error == "" {
+				acked = append(acked, string(recs[i].Data))
+			}
+		}
+		*next += len(recs)
+	}
+	return acked
+}
+
+// checkDelivered waits for every acknowledged record at the endpoint,
+// then checks order per partition key and that every duplicate came in a
+// request with the same request id (one the endpoint can recognise).
+func checkDelivered(t *testing.T, ep *uplinktest.Endpoint, acked []string) {
+	t.Helper()
 	mqtttest.Eventually(t, 60*time.Second, "every acknowledged record delivered", func() bool {
 		_, recs := ep.Snapshot()
 		return len(distinct(recs)) >= len(acked)
 	})
-
 	// The request ids each record came in, and the records in order of
 	// first arrival.
 	reqs, recs := ep.Snapshot()

@@ -33,6 +33,7 @@ type Endpoint struct {
 	records  []string // data of accepted requests, in arrival order
 	fail     func(n int, r *http.Request) int
 	down     bool
+	stall    chan struct{} // non-nil: accepted requests wait for it to close
 }
 
 // Start runs an endpoint on loopback until t ends.
@@ -56,6 +57,21 @@ func (e *Endpoint) SetDown(down bool) {
 	e.mu.Lock()
 	e.down = down
 	e.mu.Unlock()
+}
+
+// SetStall makes the endpoint accept requests (their records count as
+// arrived) but hold the answer until the stall ends or the client goes
+// away: the sender's crash between upload and confirmation.
+func (e *Endpoint) SetStall(stall bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case stall && e.stall == nil:
+		e.stall = make(chan struct{})
+	case !stall && e.stall != nil:
+		close(e.stall)
+		e.stall = nil
+	}
 }
 
 // Snapshot returns the requests so far and the data of the accepted ones,
@@ -95,7 +111,12 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	locked := true
+	defer func() {
+		if locked {
+			e.mu.Unlock()
+		}
+	}()
 	rec := Request{ID: r.Header.Get("X-Amz-Firehose-Request-Id"), AccessKey: r.Header.Get("X-Amz-Firehose-Access-Key"),
 		Encoding: r.Header.Get("Content-Encoding"), SourceARN: r.Header.Get("X-Amz-Firehose-Source-Arn"),
 		Attributes: r.Header.Get("X-Amz-Firehose-Common-Attributes"), Status: 200}
@@ -116,6 +137,15 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request) {
 	switch rec.Status {
 	case 200:
 		e.records = append(e.records, rec.Data...)
+		if stall := e.stall; stall != nil {
+			e.mu.Unlock()
+			locked = false
+			select {
+			case <-stall:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"requestId":%q,"timestamp":%d}`, req.RequestID, time.Now().UnixMilli())
 	case 299: // a 200 that does not echo the request id
