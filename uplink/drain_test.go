@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -169,4 +170,69 @@ func TestLinkPriority(t *testing.T) {
 		t.Errorf("bulk got %d records while alerts got %d: priority not applied", l, h)
 	}
 	mqtttest.Eventually(t, 60*time.Second, "alerts done, then bulk goes on", func() bool { return hi.Accepted() == 30000 && lo.Accepted() > 10000 })
+}
+
+// A million-record backlog drains newest first while live records keep
+// arriving within seconds of being written.
+func TestMillionRecordBacklogWithLiveRecords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a million records: not in -short runs")
+	}
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 4})
+	const backlog = 1_000_000
+	pad := strings.Repeat("x", 60)
+	for i := 0; i < backlog; i += 10000 {
+		recs := make([]spool.Record, 10000)
+		for j := range recs {
+			n := i + j
+			recs[j] = spool.Record{PartitionKey: fmt.Sprint("k", n%64), Data: fmt.Appendf(nil, `{"n":%d,"device":"k%d","pad":"%s"}`, n, n%64, pad)}
+		}
+		if _, err := sp.Append(context.Background(), "s", recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ep := uplinktest.Start(t)
+	var mu sync.Mutex
+	arrived := map[string]time.Time{}
+	var backlogDone time.Time
+	ep.Watch(func(d string) {
+		if strings.HasPrefix(d, "live:") {
+			mu.Lock()
+			if _, ok := arrived[d]; !ok {
+				arrived[d] = time.Now()
+			}
+			mu.Unlock()
+		}
+	})
+	start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 1 << 20, NewestFirst: true, Sink: &HTTPSink{URL: ep.URL}})
+	written := map[string]time.Time{}
+	for i := range 10 {
+		d := fmt.Sprintf("live:%06d", i)
+		written[d] = time.Now()
+		if _, err := sp.Append(context.Background(), "s", []spool.Record{{PartitionKey: "live", Data: []byte(d)}}); err != nil {
+			t.Fatal(err)
+		}
+		mqtttest.Eventually(t, 30*time.Second, d, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			_, ok := arrived[d]
+			return ok
+		})
+	}
+	mqtttest.Eventually(t, 120*time.Second, "the whole backlog", func() bool { return ep.Accepted() >= backlog+10 })
+	backlogDone = time.Now()
+	mu.Lock()
+	defer mu.Unlock()
+	var worst time.Duration
+	for d, w := range written {
+		worst = max(worst, arrived[d].Sub(w))
+		if arrived[d].After(backlogDone) {
+			t.Errorf("%s arrived after the backlog was done", d)
+		}
+	}
+	t.Logf("live records: slowest %s from write to arrival while a %d-record backlog drained", worst, backlog)
+	if worst > 5*time.Second {
+		t.Errorf("a live record took %s to arrive", worst)
+	}
 }

@@ -34,6 +34,15 @@ type Endpoint struct {
 	fail     func(n int, r *http.Request) int
 	down     bool
 	stall    chan struct{} // non-nil: accepted requests wait for it to close
+	watch    func(data string)
+}
+
+// Watch calls fn with each record the endpoint accepts from now on, as it
+// accepts it (fn must be quick; it runs under the endpoint's lock).
+func (e *Endpoint) Watch(fn func(data string)) {
+	e.mu.Lock()
+	e.watch = fn
+	e.mu.Unlock()
 }
 
 // Start runs an endpoint on loopback until t ends.
@@ -137,6 +146,11 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request) {
 	switch rec.Status {
 	case 200:
 		e.records = append(e.records, rec.Data...)
+		if e.watch != nil {
+			for _, d := range rec.Data {
+				e.watch(d)
+			}
+		}
 		if stall := e.stall; stall != nil {
 			e.mu.Unlock()
 			locked = false
