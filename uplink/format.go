@@ -17,12 +17,51 @@ import (
 type Format string
 
 // The formats (Firehose writes raw by default: records concatenated
-// without delimiters).
+// without delimiters). csv and parquet take JSON objects, laid out in the
+// columns of a Schema (FormatOptions); they are for the s3 destination.
 const (
-	FormatRaw   Format = "raw"   // data as is, concatenated
-	FormatLines Format = "lines" // data + "\n"
-	FormatJSONL Format = "jsonl" // each record one JSON value, compacted, + "\n"; others refused
+	FormatRaw     Format = "raw"     // data as is, concatenated
+	FormatLines   Format = "lines"   // data + "\n"
+	FormatJSONL   Format = "jsonl"   // each record one JSON value, compacted, + "\n"; others refused
+	FormatCSV     Format = "csv"     // a header row, then a row per object; others refused
+	FormatParquet Format = "parquet" // a Parquet file, a row per object; others refused
 )
+
+// FormatOptions are the settings of the csv and parquet formats; the
+// others take none.
+type FormatOptions struct {
+	// Schema declares the columns. Nil infers them for each batch from its
+	// first record that is a JSON object (see ColumnType).
+	Schema *Schema
+	// CSVOmitHeader leaves out the csv header row.
+	CSVOmitHeader bool
+	// ParquetRowGroupBytes bounds the column data a parquet row group
+	// buffers before it is written out, and so the memory a batch takes
+	// (default DefaultParquetRowGroupBytes, 1 to 128 MiB). Larger row
+	// groups read faster.
+	ParquetRowGroupBytes int64
+}
+
+// Validate reports whether the options suit format f. It does no I/O.
+func (o FormatOptions) Validate(f Format) error {
+	tabular := f == FormatCSV || f == FormatParquet
+	switch {
+	case o.Schema != nil && !tabular:
+		return fmt.Errorf("a schema applies to the csv and parquet formats only, not %q", f)
+	case o.CSVOmitHeader && f != FormatCSV:
+		return fmt.Errorf("omitting the header applies to the csv format only, not %q", f)
+	case o.ParquetRowGroupBytes != 0 && f != FormatParquet:
+		return fmt.Errorf("the row group size applies to the parquet format only, not %q", f)
+	case o.ParquetRowGroupBytes != 0 && (o.ParquetRowGroupBytes < 1<<20 || o.ParquetRowGroupBytes > 128<<20):
+		return fmt.Errorf("parquet row group size %d: must be 1 to 128 MiB", o.ParquetRowGroupBytes)
+	}
+	if o.Schema != nil {
+		if err := o.Schema.Validate(); err != nil {
+			return fmt.Errorf("schema: %w", err)
+		}
+	}
+	return nil
+}
 
 // Compression of an object.
 type Compression string
@@ -36,11 +75,17 @@ const (
 )
 
 // Extension returns the file extension for a format and compression
-// (".jsonl.gz", ".zst", …).
+// (".jsonl.gz", ".zst", ".csv", ".parquet", …). Parquet compresses its
+// pages, not the file: its extension is always ".parquet".
 func Extension(f Format, c Compression) string {
 	ext := ""
-	if f == FormatJSONL {
+	switch f {
+	case FormatJSONL:
 		ext = ".jsonl"
+	case FormatCSV:
+		ext = ".csv"
+	case FormatParquet:
+		return ".parquet"
 	}
 	switch c {
 	case CompressionGzip:
@@ -69,12 +114,23 @@ type encoder struct {
 	w        io.Writer
 	closer   io.Closer
 	buf      bytes.Buffer
+	csv      *csvEncoder
+	parquet  *parquetEncoder
 	rejected []Rejected
 	dropped  int // rejected beyond maxRejected
 }
 
-func newEncoder(w io.Writer, f Format, c Compression) (*encoder, error) {
+// newEncoder returns an encoder of format f to w; o is for csv and parquet.
+func newEncoder(w io.Writer, f Format, c Compression, o FormatOptions) (*encoder, error) {
 	e := &encoder{f: f, w: w}
+	if f == FormatParquet { // compresses its pages itself
+		p, err := newParquetEncoder(w, c, o)
+		if err != nil {
+			return nil, err
+		}
+		e.parquet = p
+		return e, nil
+	}
 	switch c {
 	case CompressionNone, "":
 	case CompressionGzip:
@@ -94,6 +150,15 @@ func newEncoder(w io.Writer, f Format, c Compression) (*encoder, error) {
 	}
 	switch f {
 	case FormatRaw, FormatLines, FormatJSONL, "":
+	case FormatCSV:
+		c, err := newCSVEncoder(e.w, o)
+		if err != nil {
+			if e.closer != nil {
+				e.closer.Close()
+			}
+			return nil, err
+		}
+		e.csv = c
 	default:
 		return nil, fmt.Errorf("%w: unknown format %q", ErrPermanent, f)
 	}
@@ -103,6 +168,18 @@ func newEncoder(w io.Writer, f Format, c Compression) (*encoder, error) {
 // write adds one record; a record the format cannot take is set aside.
 func (e *encoder) write(r spool.StoredRecord) error {
 	switch e.f {
+	case FormatCSV, FormatParquet:
+		var reason string
+		var err error
+		if e.csv != nil {
+			reason, err = e.csv.write(r.Data)
+		} else {
+			reason, err = e.parquet.write(r.Data)
+		}
+		if reason != "" {
+			e.reject(r, reason)
+		}
+		return err
 	case FormatLines:
 		if _, err := e.w.Write(r.Data); err != nil {
 			return err
@@ -133,10 +210,24 @@ func (e *encoder) reject(r spool.StoredRecord, reason string) {
 	e.rejected = append(e.rejected, Rejected{Record: r, Reason: reason})
 }
 
-// close flushes the compressor.
+// close flushes the format's buffers and the compressor.
 func (e *encoder) close() error {
+	switch {
+	case e.parquet != nil:
+		return e.parquet.close()
+	case e.csv != nil:
+		if err := e.csv.close(); err != nil {
+			return err
+		}
+	}
 	if e.closer != nil {
 		return e.closer.Close()
 	}
 	return nil
+}
+
+// hasObject is false when there is nothing to write: a parquet file
+// whose schema was to be inferred, but no record was a JSON object.
+func (e *encoder) hasObject() bool {
+	return e.parquet == nil || e.parquet.hasFile()
 }

@@ -26,17 +26,20 @@ import (
 // uuid comes from the batch identity, so a resent batch overwrites its
 // object instead of adding a duplicate. Objects up to PartSize are one
 // PutObject; larger ones a multipart upload of PartSize parts, so memory
-// holds one part, never the batch. Records the format refuses are written
-// as Firehose error records under ErrorPrefix (error type
-// format-conversion-failed).
+// holds one part, never the batch (and, for parquet, one row group).
+// Records the format refuses are written as Firehose error records under
+// ErrorPrefix (error type format-conversion-failed); a parquet batch
+// without a schema and without a JSON object to infer one from writes
+// only those.
 type S3Sink struct {
-	Client      *s3.Client
-	Bucket      string
-	Prefix      string // default "!{timestamp:yyyy/MM/dd/HH/}"
-	ErrorPrefix string // default Prefix + "!{firehose:error-output-type}/"
-	Format      Format
-	Compression Compression
-	PartSize    int64 // default (and minimum) 5 MiB
+	Client        *s3.Client
+	Bucket        string
+	Prefix        string // default "!{timestamp:yyyy/MM/dd/HH/}"
+	ErrorPrefix   string // default Prefix + "!{firehose:error-output-type}/"
+	Format        Format
+	FormatOptions FormatOptions // csv and parquet: columns, header, row groups
+	Compression   Compression
+	PartSize      int64 // default (and minimum) 5 MiB
 }
 
 const minPartSize = 5 << 20
@@ -76,7 +79,7 @@ func (s *S3Sink) Send(ctx context.Context, b *Batch) error {
 	}
 	part := max(s.PartSize, minPartSize)
 	up := &s3Upload{ctx: ctx, sink: s, key: key, part: part}
-	enc, err := newEncoder(up, s.Format, s.Compression)
+	enc, err := newEncoder(up, s.Format, s.Compression, s.FormatOptions)
 	if err != nil {
 		return err
 	}
@@ -88,7 +91,9 @@ func (s *S3Sink) Send(ctx context.Context, b *Batch) error {
 		up.abort()
 		return err
 	}
-	if err := up.finish(); err != nil {
+	if !enc.hasObject() {
+		up.abort()
+	} else if err := up.finish(); err != nil {
 		return err
 	}
 	if len(enc.rejected) > 0 {

@@ -113,7 +113,7 @@ type DeliveryS3 struct {
 	Bucket      string   `yaml:"bucket"`
 	Prefix      string   `yaml:"prefix"`       // default !{timestamp:yyyy/MM/dd/HH/}
 	ErrorPrefix string   `yaml:"error_prefix"` // default prefix + !{firehose:error-output-type}/
-	Format      string   `yaml:"format"`       // raw | lines | jsonl
+	Format      string   `yaml:"format"`       // raw | lines | jsonl | csv | parquet
 	Compression string   `yaml:"compression"`  // none | gzip | zstd | snappy
 	Endpoint    string   `yaml:"endpoint"`     // "" = AWS; else an S3-compatible URL
 	Region      string   `yaml:"region"`
@@ -121,6 +121,37 @@ type DeliveryS3 struct {
 	AccessKeyID string   `yaml:"access_key_id"`
 	SecretKey   string   `yaml:"secret_access_key"`
 	PartSize    ByteSize `yaml:"part_size"` // multipart part size, ≥ 5MiB
+	// Schema declares the csv and parquet columns; none: inferred per
+	// batch from its first JSON object.
+	Schema []Column `yaml:"schema"`
+	// CSVHeader writes a header row first (csv).
+	CSVHeader bool `yaml:"csv_header"`
+	// ParquetRowGroupSize bounds a parquet row group's buffered column
+	// data, and so the memory a batch takes.
+	ParquetRowGroupSize ByteSize `yaml:"parquet_row_group_size"`
+}
+
+// Column is one csv or parquet column.
+type Column struct {
+	Name     string `yaml:"name"`
+	Path     string `yaml:"path"` // "gps.lat"; default the name
+	Type     string `yaml:"type"` // string | int64 | int32 | double | float | boolean | timestamp | json
+	Required bool   `yaml:"required"`
+}
+
+// FormatOptions returns the uplink options of an s3 destination.
+func (s DeliveryS3) FormatOptions() uplink.FormatOptions {
+	o := uplink.FormatOptions{CSVOmitHeader: s.Format == "csv" && !s.CSVHeader}
+	if s.Format == "parquet" {
+		o.ParquetRowGroupBytes = int64(s.ParquetRowGroupSize)
+	}
+	if len(s.Schema) > 0 {
+		o.Schema = &uplink.Schema{}
+		for _, c := range s.Schema {
+			o.Schema.Columns = append(o.Schema.Columns, uplink.Column{Name: c.Name, Path: c.Path, Type: uplink.ColumnType(c.Type), Required: c.Required})
+		}
+	}
+	return o
 }
 
 // Buffering are the buffering hints.
@@ -157,7 +188,7 @@ func (d *Delivery) setDefaults() {
 		Buffering: Buffering{Size: 5 * MiB, Interval: Duration(300 * time.Second)},
 		MaxShards: 4,
 		Retry:     Retry{Min: Duration(time.Second), Max: Duration(120 * time.Second)},
-		S3:        DeliveryS3{Format: "raw", Compression: "none", Region: "us-east-1", PartSize: 5 * MiB},
+		S3:        DeliveryS3{Format: "raw", Compression: "none", Region: "us-east-1", PartSize: 5 * MiB, CSVHeader: true, ParquetRowGroupSize: 8 * MiB},
 		Kinesis:   DeliveryKinesis{Region: "us-east-1"},
 		Firehose:  DeliveryFirehose{Region: "us-east-1"},
 	}
@@ -220,7 +251,20 @@ func (c *Config) validateDeliveries(v *validator) {
 			}
 		case d.S3.Bucket != "":
 			s3 := d.S3
-			v.check(p+".s3.format", checkOneOf(s3.Format, []string{"raw", "lines", "jsonl"}))
+			v.check(p+".s3.format", checkOneOf(s3.Format, []string{"raw", "lines", "jsonl", "csv", "parquet"}))
+			if s3.Format == "parquet" {
+				v.check(p+".s3.parquet_row_group_size", checkByteRange(s3.ParquetRowGroupSize, MiB, 128*MiB))
+			}
+			switch tabular := s3.Format == "csv" || s3.Format == "parquet"; {
+			case len(s3.Schema) > 0 && !tabular:
+				v.check(p+".s3.schema", fmt.Sprintf("applies to the csv and parquet formats only (format is %s)", s3.Format))
+			case tabular:
+				o := s3.FormatOptions()
+				o.ParquetRowGroupBytes = 0 // checked above
+				if err := o.Validate(uplink.Format(s3.Format)); err != nil {
+					v.check(p+".s3.schema", strings.TrimPrefix(err.Error(), "schema: "))
+				}
+			}
 			v.check(p+".s3.compression", checkOneOf(s3.Compression, []string{"none", "gzip", "zstd", "snappy"}))
 			v.check(p+".s3.part_size", checkByteRange(s3.PartSize, 5*MiB, GiB))
 			if s3.Endpoint != "" {

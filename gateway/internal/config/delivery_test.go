@@ -36,7 +36,10 @@ func TestDeliveriesValidate(t *testing.T) {
 		{"- name: a\n  streams: [s]\n  http: {url: http://x}\n- name: a\n  streams: [s]\n  http: {url: http://x}\n", `deliveries[1].name: duplicate delivery "a" (also deliveries[0])`},
 		{"- name: a\n  streams: [s]\n  htp: {url: http://x}\n", `deliveries[0].htp: unknown key`},
 		{"- name: a\n  streams: [s]\n  http: {url: http://x}\n  s3: {bucket: b}\n", "deliveries[0]: has more than one destination"},
-		{"- name: a\n  streams: [s]\n  s3: {bucket: b, format: parquet}\n", `deliveries[0].s3.format: must be one of raw, lines, jsonl (got "parquet")`},
+		{"- name: a\n  streams: [s]\n  s3: {bucket: b, format: orc}\n", `deliveries[0].s3.format: must be one of raw, lines, jsonl, csv, parquet (got "orc")`},
+		{"- name: a\n  streams: [s]\n  s3: {bucket: b, format: parquet, schema: [{name: t, type: integer}]}\n", `deliveries[0].s3.schema: column "t": unknown type "integer"`},
+		{"- name: a\n  streams: [s]\n  s3: {bucket: b, format: jsonl, schema: [{name: t}]}\n", `deliveries[0].s3.schema: applies to the csv and parquet formats only`},
+		{"- name: a\n  streams: [s]\n  s3: {bucket: b, format: parquet, parquet_row_group_size: 1KiB}\n", `deliveries[0].s3.parquet_row_group_size: must be between`},
 		{"- name: a\n  streams: [s]\n  s3: {bucket: b, error_prefix: errors/}\n", "deliveries[0].s3.error_prefix: must contain !{firehose:error-output-type}"},
 		{"- name: a\n  streams: [s]\n  s3: {bucket: b, access_key_id: x}\n", "deliveries[0].s3: access_key_id and secret_access_key must be set together"},
 	} {

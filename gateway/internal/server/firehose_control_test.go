@@ -199,6 +199,37 @@ func TestFirehoseControlPlaneS3FromAStream(t *testing.T) {
 		aws.ToString(s3d.Prefix) != "t/!{timestamp:yyyy}/" {
 		t.Errorf("description: %+v / %+v", d, s3d)
 	}
+	// Firehose's record format conversion to Parquet (the schema inferred:
+	// a Glue table cannot be read on the edge)
+	_, err = fh.CreateDeliveryStream(ctx, &firehose.CreateDeliveryStreamInput{
+		DeliveryStreamName: aws.String("lake-parquet"),
+		ExtendedS3DestinationConfiguration: &types.ExtendedS3DestinationConfiguration{
+			BucketARN: aws.String("arn:aws:s3:::lake"), RoleARN: aws.String("arn:aws:iam::000000000000:role/r"),
+			BufferingHints: &types.BufferingHints{SizeInMBs: aws.Int32(64), IntervalInSeconds: aws.Int32(0)},
+			DataFormatConversionConfiguration: &types.DataFormatConversionConfiguration{Enabled: aws.Bool(true),
+				SchemaConfiguration:       &types.SchemaConfiguration{DatabaseName: aws.String("db"), TableName: aws.String("t")},
+				OutputFormatConfiguration: &types.OutputFormatConfiguration{Serializer: &types.Serializer{ParquetSerDe: &types.ParquetSerDe{}}}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	putBatch(t, fh, "lake-parquet", 0, 5) // not JSON: the error output
+	var jsonRecs []types.Record
+	for i := range 20 {
+		jsonRecs = append(jsonRecs, types.Record{Data: fmt.Appendf(nil, `{"device":"d%d","temp":%d}`, i%3, 20+i)})
+	}
+	if _, err := fh.PutRecordBatch(ctx, &firehose.PutRecordBatchInput{DeliveryStreamName: aws.String("lake-parquet"), Records: jsonRecs}); err != nil {
+		t.Fatal(err)
+	}
+	mqtttest.Eventually(t, 30*time.Second, "25 records through the parquet delivery", func() bool {
+		d, err := c.DescribeDelivery(ctx, "lake-parquet")
+		return err == nil && d.Delivered == 25
+	})
+	desc, _ = fh.DescribeDeliveryStream(ctx, &firehose.DescribeDeliveryStreamInput{DeliveryStreamName: aws.String("lake-parquet")})
+	if conv := desc.DeliveryStreamDescription.Destinations[0].ExtendedS3DestinationDescription.DataFormatConversionConfiguration; conv == nil || !aws.ToBool(conv.Enabled) || conv.OutputFormatConfiguration.Serializer.ParquetSerDe == nil {
+		t.Errorf("parquet conversion not described: %+v", conv)
+	}
 	// Direct PUT into a stream-sourced delivery is refused, as on AWS
 	_, err = fh.PutRecord(ctx, &firehose.PutRecordInput{DeliveryStreamName: aws.String("lake"), Record: &types.Record{Data: []byte("x")}})
 	if apiCode(err) != "InvalidArgumentException" {

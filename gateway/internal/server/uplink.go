@@ -166,6 +166,7 @@ func (g *Gateway) sink(dc config.Delivery) (uplink.Sink, error) {
 	return &uplink.S3Sink{
 		Client: s3.New(opts), Bucket: c.Bucket, Prefix: c.Prefix, ErrorPrefix: c.ErrorPrefix,
 		Format: uplink.Format(c.Format), Compression: uplink.Compression(c.Compression), PartSize: int64(c.PartSize),
+		FormatOptions: c.FormatOptions(),
 	}, nil
 }
 
