@@ -372,6 +372,7 @@ func (d *Delivery) deliver(b *Batch, seg *segment) error {
 			b.Records = 0
 			break
 		}
+		refused0 := d.refused()
 		err := d.cfg.Sink.Send(d.ctx, b)
 		if d.ctx.Err() != nil {
 			return d.ctx.Err()
@@ -382,9 +383,15 @@ func (d *Delivery) deliver(b *Batch, seg *segment) error {
 			if gone := b.Records - seen; gone > 0 {
 				d.lost(b.Start, uint64(gone))
 			}
+			// Records the sink sent to the error output itself (MQTT:
+			// over the broker's payload limit) count as failed. With
+			// shards sending at once the split between them is rough;
+			// the totals are exact.
+			failed := min(d.refused()-refused0, int64(seen))
 			d.record(func(s *Status) {
 				s.State, s.RetryAttempt, s.LastSuccess = "connected", 0, time.Now()
-				s.Delivered += int64(seen)
+				s.Delivered += int64(seen) - failed
+				s.Failed += failed
 				s.Batches++
 			})
 		case errors.Is(err, spool.ErrStreamNotFound):
@@ -451,6 +458,15 @@ func (d *Delivery) dropCache(b *Batch) {
 		d.cache.Release(b.cachedBytes)
 		b.cachedBytes = 0
 	}
+}
+
+// refused is how many records the sink has sent to the error output
+// itself, if it does that (Refused() int64).
+func (d *Delivery) refused() int64 {
+	if r, ok := d.cfg.Sink.(interface{ Refused() int64 }); ok {
+		return r.Refused()
+	}
+	return 0
 }
 
 // lost counts records retention removed before delivery.
