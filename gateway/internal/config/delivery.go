@@ -44,6 +44,74 @@ type Delivery struct {
 	// Firehose is a Firehose delivery stream destination (set when its
 	// delivery_stream is): Amazon Data Firehose or another Tributary.
 	Firehose DeliveryFirehose `yaml:"firehose"`
+	// MQTT bridges to an MQTT broker (set when its broker is): AWS IoT
+	// Core, EMQX, mosquitto.
+	MQTT DeliveryMQTT `yaml:"mqtt"`
+	// Kafka produces to a Kafka topic (set when its brokers are).
+	Kafka DeliveryKafka `yaml:"kafka"`
+	// NATS publishes to NATS JetStream (set when its urls are).
+	NATS DeliveryNATS `yaml:"nats"`
+}
+
+// DeliveryMQTT publishes each record at QoS 1 to a topic from a template.
+type DeliveryMQTT struct {
+	Broker         string   `yaml:"broker"` // tcp://, ssl://, tls://, mqtts://, ws://, wss://
+	ClientID       string   `yaml:"client_id"`
+	Username       string   `yaml:"username"`
+	Password       string   `yaml:"password"`
+	CAFile         string   `yaml:"ca_file"`
+	CertFile       string   `yaml:"cert_file"`
+	KeyFile        string   `yaml:"key_file"`
+	Topic          string   `yaml:"topic"` // {stream} {shard} {key} {delivery}
+	QoS            int      `yaml:"qos"`   // 0 | 1
+	Retain         bool     `yaml:"retain"`
+	MaxInflight    int      `yaml:"max_inflight"`
+	MaxPayload     ByteSize `yaml:"max_payload"`
+	MaxTopicLength int      `yaml:"max_topic_length"`
+	Timeout        Duration `yaml:"timeout"`
+}
+
+// TLSFiles is a client's TLS: CA certificates to trust (default the
+// system's), and a client certificate for mutual TLS.
+type TLSFiles struct {
+	Enabled  bool   `yaml:"enabled"`
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// DeliveryKafka produces to a Kafka topic with the idempotent producer,
+// key = partition key.
+type DeliveryKafka struct {
+	Brokers         []string `yaml:"brokers"`
+	Topic           string   `yaml:"topic"`
+	ClientID        string   `yaml:"client_id"`
+	TLS             TLSFiles `yaml:"tls"`
+	SASLUser        string   `yaml:"sasl_user"`
+	SASLPassword    string   `yaml:"sasl_password"`
+	MaxMessageBytes ByteSize `yaml:"max_message_bytes"`
+	Timeout         Duration `yaml:"timeout"`
+}
+
+// DeliveryNATS publishes to a JetStream subject with Nats-Msg-Id from the
+// batch identity.
+type DeliveryNATS struct {
+	URLs       []string `yaml:"urls"`
+	Subject    string   `yaml:"subject"` // may hold {key}
+	Name       string   `yaml:"name"`
+	User       string   `yaml:"user"`
+	Password   string   `yaml:"password"`
+	Token      string   `yaml:"token"`
+	TLS        TLSFiles `yaml:"tls"`
+	MaxPending int      `yaml:"max_pending"`
+	Timeout    Duration `yaml:"timeout"`
+}
+
+// MQTTSink returns the uplink sink of an mqtt destination (not connected).
+func (m DeliveryMQTT) MQTTSink() *uplink.MQTTSink {
+	return &uplink.MQTTSink{Broker: m.Broker, ClientID: m.ClientID, Username: m.Username, Password: m.Password,
+		CAFile: m.CAFile, CertFile: m.CertFile, KeyFile: m.KeyFile, Topic: m.Topic, AtMostOnce: m.QoS == 0, Retain: m.Retain,
+		MaxInflight: m.MaxInflight, MaxPayload: int(m.MaxPayload), MaxTopic: m.MaxTopicLength, Timeout: time.Duration(m.Timeout)}
 }
 
 // DeliveryFirehose puts records into a Firehose delivery stream with
@@ -100,7 +168,8 @@ type DeliveryKinesis struct {
 // destinations counts the destinations a delivery names.
 func (d *Delivery) destinations() int {
 	n := 0
-	for _, set := range []bool{d.HTTP.URL != "", d.S3.Bucket != "", d.Kinesis.Stream != "", d.Firehose.DeliveryStream != ""} {
+	for _, set := range []bool{d.HTTP.URL != "", d.S3.Bucket != "", d.Kinesis.Stream != "", d.Firehose.DeliveryStream != "",
+		d.MQTT.Broker != "", len(d.Kafka.Brokers) > 0, len(d.NATS.URLs) > 0} {
 		if set {
 			n++
 		}
@@ -191,6 +260,9 @@ func (d *Delivery) setDefaults() {
 		S3:        DeliveryS3{Format: "raw", Compression: "none", Region: "us-east-1", PartSize: 5 * MiB, CSVHeader: true, ParquetRowGroupSize: 8 * MiB},
 		Kinesis:   DeliveryKinesis{Region: "us-east-1"},
 		Firehose:  DeliveryFirehose{Region: "us-east-1"},
+		MQTT:      DeliveryMQTT{Topic: uplink.MQTTDefaultTopic, QoS: 1, MaxInflight: uplink.MQTTDefaultMaxInflight, MaxPayload: uplink.MQTTDefaultMaxPayload, MaxTopicLength: 65535, Timeout: Duration(uplink.MQTTDefaultTimeout)},
+		Kafka:     DeliveryKafka{ClientID: "tributary", MaxMessageBytes: 1_000_012, Timeout: Duration(30 * time.Second)},
+		NATS:      DeliveryNATS{Name: "tributary", MaxPending: 256, Timeout: Duration(30 * time.Second)},
 	}
 }
 
@@ -229,6 +301,43 @@ func (c *Config) validateDeliveries(v *validator) {
 			v.check(p, "needs a destination ("+destinationKeys+")")
 		case d.destinations() > 1:
 			v.check(p, "has more than one destination ("+destinationKeys+"); a delivery sends to one")
+		case d.MQTT.Broker != "":
+			m := d.MQTT
+			v.check(p+".mqtt.qos", checkIntRange(m.QoS, 0, 1))
+			if err := m.MQTTSink().Validate(); err != nil {
+				for _, line := range strings.Split(err.Error(), "\n") {
+					key, msg, _ := strings.Cut(line, ": ")
+					v.check(p+".mqtt."+key, msg)
+				}
+			}
+		case len(d.Kafka.Brokers) > 0:
+			k := d.Kafka
+			for j, b := range k.Brokers {
+				v.check(fmt.Sprintf("%s.kafka.brokers[%d]", p, j), checkAddr(b))
+			}
+			if k.Topic == "" || len(k.Topic) > 249 || strings.Trim(k.Topic, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != "" || k.Topic == "." || k.Topic == ".." {
+				v.check(p+".kafka.topic", fmt.Sprintf("must be 1 to 249 characters of a-z, A-Z, 0-9, '.', '_' and '-' (got %q)", k.Topic))
+			}
+			if k.SASLPassword != "" && k.SASLUser == "" {
+				v.check(p+".kafka.sasl_password", "needs sasl_user")
+			}
+			v.check(p+".kafka.max_message_bytes", checkByteRange(k.MaxMessageBytes, KiB, 64*MiB))
+			v.check(p+".kafka.tls", k.TLS.check())
+		case len(d.NATS.URLs) > 0:
+			n := d.NATS
+			for j, u := range n.URLs {
+				if pu, err := url.Parse(u); err != nil || pu.Host == "" || (pu.Scheme != "nats" && pu.Scheme != "tls") {
+					v.check(fmt.Sprintf("%s.nats.urls[%d]", p, j), fmt.Sprintf("must be a nats:// or tls:// URL (got %q)", u))
+				}
+			}
+			if n.Subject == "" || strings.ContainsAny(n.Subject, " \t\r\n*>") {
+				v.check(p+".nats.subject", fmt.Sprintf("must be a subject without spaces or wildcards (got %q)", n.Subject))
+			}
+			if n.Token != "" && n.User != "" {
+				v.check(p+".nats", "user/password and token are alternatives; set one")
+			}
+			v.check(p+".nats.max_pending", checkIntRange(n.MaxPending, 1, 65536))
+			v.check(p+".nats.tls", n.TLS.check())
 		case d.Firehose.DeliveryStream != "":
 			f := d.Firehose
 			if msg := checkStreamName(f.DeliveryStream); msg != "" || len(f.DeliveryStream) > 64 {
@@ -293,8 +402,16 @@ func (c *Config) validateDeliveries(v *validator) {
 	}
 }
 
+// check reports a half-set client certificate.
+func (t TLSFiles) check() string {
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		return "cert_file and key_file must be set together"
+	}
+	return ""
+}
+
 // destinationKeys names the keys that choose a delivery's destination.
-const destinationKeys = "http.url, s3.bucket, kinesis.stream or firehose.delivery_stream"
+const destinationKeys = "http.url, s3.bucket, kinesis.stream, firehose.delivery_stream, mqtt.broker, kafka.brokers or nats.urls"
 
 // checkHTTPURL accepts an absolute http:// or https:// URL.
 func checkHTTPURL(s string) string {

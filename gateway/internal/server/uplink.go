@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"os"
@@ -151,6 +153,27 @@ func (g *Gateway) sink(dc config.Delivery) (uplink.Sink, error) {
 		}
 		return &uplink.FirehoseSink{Client: firehose.New(opts), DeliveryStream: f.DeliveryStream}, nil
 	}
+	if dc.MQTT.Broker != "" {
+		sink := dc.MQTT.MQTTSink()
+		sink.Logger = g.log.With("component", "uplink", "delivery", dc.Name)
+		return sink, nil
+	}
+	if k := dc.Kafka; len(k.Brokers) > 0 {
+		tlsConf, err := clientTLS(k.TLS)
+		if err != nil {
+			return nil, fmt.Errorf("kafka.tls: %w", err)
+		}
+		return uplink.NewKafkaSink(uplink.KafkaConfig{Brokers: k.Brokers, Topic: k.Topic, ClientID: k.ClientID, TLS: tlsConf,
+			User: k.SASLUser, Password: k.SASLPassword, MaxMessageBytes: int32(k.MaxMessageBytes), Timeout: time.Duration(k.Timeout)})
+	}
+	if n := dc.NATS; len(n.URLs) > 0 {
+		tlsConf, err := clientTLS(n.TLS)
+		if err != nil {
+			return nil, fmt.Errorf("nats.tls: %w", err)
+		}
+		return uplink.NewNATSSink(uplink.NATSConfig{URLs: n.URLs, Subject: n.Subject, Name: n.Name, User: n.User, Password: n.Password,
+			Token: n.Token, TLS: tlsConf, MaxPending: n.MaxPending, Timeout: time.Duration(n.Timeout)})
+	}
 	if dc.S3.Bucket == "" {
 		return &uplink.HTTPSink{
 			URL: dc.HTTP.URL, AccessKey: dc.HTTP.AccessKey, Gzip: dc.HTTP.Gzip, Attributes: dc.HTTP.CommonAttributes,
@@ -170,6 +193,32 @@ func (g *Gateway) sink(dc config.Delivery) (uplink.Sink, error) {
 	}, nil
 }
 
+// clientTLS builds a client TLS configuration from files; nil when off.
+func clientTLS(t config.TLSFiles) (*tls.Config, error) {
+	if !t.Enabled && t.CAFile == "" && t.CertFile == "" {
+		return nil, nil
+	}
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		c.RootCAs = x509.NewCertPool()
+		if !c.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s: no PEM certificate in it", t.CAFile)
+		}
+	}
+	if t.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		c.Certificates = []tls.Certificate{cert}
+	}
+	return c, nil
+}
+
 // destination names a delivery's destination for the API.
 func destination(dc config.Delivery) string {
 	if dc.Kinesis.Stream != "" {
@@ -180,6 +229,15 @@ func destination(dc config.Delivery) string {
 	}
 	if dc.Firehose.DeliveryStream != "" {
 		return "firehose " + dc.Firehose.DeliveryStream
+	}
+	if dc.MQTT.Broker != "" {
+		return "mqtt " + dc.MQTT.Broker
+	}
+	if len(dc.Kafka.Brokers) > 0 {
+		return "kafka " + dc.Kafka.Topic
+	}
+	if len(dc.NATS.URLs) > 0 {
+		return "nats " + dc.NATS.Subject
 	}
 	return "http " + dc.HTTP.URL
 }
