@@ -49,7 +49,7 @@ test-arm: ## the spool and gateway tests as arm64 and armv7 binaries under qemu-
 	echo "== armv7 (qemu)"; \
 	CGO_ENABLED=0 GOARCH=arm GOARM=7 TRIBUTARY_TEST_EXEC=$(QEMU_ARM) $(GO) test -count=1 -short -exec $(QEMU_ARM) $(ARM_PKGS)
 
-bench: ## measure: raw disk, appends per durability mode, reads, sustained RSS, 5M-record start-up, MQTT, the Kinesis API and uplink drains
+bench: ## measure: raw disk, appends per durability mode, reads, sustained RSS, 5M-record start-up, MQTT, the Kinesis API, uplink drains and Parquet encoding
 	$(GO) test -run '^$$' -bench 'Disk|Append|Read' -benchtime 3s ./spool/
 	$(GO) test -run '^$$' -bench 'SustainRSS' -benchtime 1x ./spool/
 	$(GO) test -run '^$$' -bench 'StartupBacklog' -benchtime 1x -timeout 30m ./spool/ >/dev/null # builds the 5M backlog once
@@ -57,6 +57,7 @@ bench: ## measure: raw disk, appends per durability mode, reads, sustained RSS, 
 	$(GO) test -run '^$$' -bench 'MQTT' -benchtime 1x -timeout 30m ./gateway/
 	$(GO) test -run '^$$' -bench 'Kinesis' -benchtime 1x -timeout 30m ./gateway/
 	$(GO) test -run '^$$' -bench 'Uplink' -benchtime 1x -timeout 30m ./gateway/
+	$(GO) test -run '^$$' -bench 'ParquetEncode' -benchtime 2s ./uplink/
 
 cross: ## static binaries of both programs for linux arm64, armv7, armv6 and amd64 under dist/
 	GOOS=linux GOARCH=arm64 $(BUILD) -o dist/tributary-linux-arm64 ./gateway

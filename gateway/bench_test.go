@@ -56,13 +56,16 @@ func runSim(b *testing.B, broker string, devices, qos int, dur time.Duration) si
 	return r
 }
 
-func vmHWM(pid int) float64 {
+func vmHWM(pid int) float64 { return procStatus(pid, "VmHWM:") }
+
+// procStatus reads a kB field of /proc/pid/status, in MiB (0 if none).
+func procStatus(pid int, field string) float64 {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.ParseFloat(strings.Fields(v)[0], 64)
 			return kb / 1024
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,6 +41,8 @@ type S3Sink struct {
 	FormatOptions FormatOptions // csv and parquet: columns, header, row groups
 	Compression   Compression
 	PartSize      int64 // default (and minimum) 5 MiB
+
+	parts sync.Pool // part buffers of PartSize, reused across batches
 }
 
 const minPartSize = 5 << 20
@@ -78,7 +81,8 @@ func (s *S3Sink) Send(ctx context.Context, b *Batch) error {
 		return err
 	}
 	part := max(s.PartSize, minPartSize)
-	up := &s3Upload{ctx: ctx, sink: s, key: key, part: part}
+	up := &s3Upload{ctx: ctx, sink: s, key: key, part: part, buf: s.partBuffer(part)}
+	defer s.parts.Put(up.buf)
 	enc, err := newEncoder(up, s.Format, s.Compression, s.FormatOptions)
 	if err != nil {
 		return err
@@ -102,6 +106,17 @@ func (s *S3Sink) Send(ctx context.Context, b *Batch) error {
 	return nil
 }
 
+// partBuffer returns an empty buffer of a part's size: allocated once at
+// that size and reused, not grown by doubling for every batch (which left
+// ~2 parts of garbage per sending shard behind each batch).
+func (s *S3Sink) partBuffer(part int64) *bytes.Buffer {
+	if b, ok := s.parts.Get().(*bytes.Buffer); ok && int64(b.Cap()) >= part {
+		b.Reset()
+		return b
+	}
+	return bytes.NewBuffer(make([]byte, 0, part))
+}
+
 // s3Upload is an io.Writer that uploads what it is given: one PutObject
 // if it all fits in a part, else a multipart upload.
 type s3Upload struct {
@@ -109,7 +124,7 @@ type s3Upload struct {
 	sink     *S3Sink
 	key      string
 	part     int64
-	buf      bytes.Buffer
+	buf      *bytes.Buffer // one part, allocated once at its full size
 	uploadID *string
 	parts    []types.CompletedPart
 }
