@@ -431,24 +431,7 @@ func (d *Delivery) deliver(b *Batch, seg *segment) error {
 // toErrorOutput stores each record of a refused batch in the dead-letter
 // stream with the reason.
 func (d *Delivery) toErrorOutput(b *Batch, cause error) error {
-	return b.Each(d.ctx, func(r spool.StoredRecord) error {
-		dl := spool.DeadLetter{
-			Source: "uplink:" + d.cfg.Name + ":" + b.Stream,
-			Reason: cause.Error(),
-			Key:    r.PartitionKey,
-			Data:   r.Data,
-			Attrs:  map[string]string{"batch": b.ID(), "sequence_number": r.SequenceNumber()},
-		}
-		err := d.sp.AppendDeadLetter(d.ctx, dl)
-		if errors.Is(err, spool.ErrRecordTooLarge) {
-			// Too big to keep with its reason: keep the reason and where
-			// the record is (still in its stream until retention).
-			dl.Data = nil
-			dl.Attrs["data_omitted"] = "too large for a dead letter"
-			err = d.sp.AppendDeadLetter(d.ctx, dl)
-		}
-		return err
-	})
+	return b.Each(d.ctx, func(r spool.StoredRecord) error { return appendDeadLetter(d.ctx, b, r, cause) })
 }
 
 // dropCache frees a batch's kept records and their budget.

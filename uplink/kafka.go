@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -77,6 +78,27 @@ type KafkaSink struct {
 	client  *kgo.Client
 	lastErr brokerErrors
 	close   sync.Once
+	refused atomic.Int64
+}
+
+// Refused is how many records the sink has sent to the error output
+// itself: those over MaxMessageBytes (refuse.go).
+func (s *KafkaSink) Refused() int64 { return s.refused.Load() }
+
+// kafkaRecordOverhead is more than a record batch's header plus one
+// record's framing add to its key, value and headers.
+const kafkaRecordOverhead = 128
+
+// refusal refuses a record too large for MaxMessageBytes before it is
+// produced: franz-go would fail it, and with it every record queued for
+// its partition.
+func (s *KafkaSink) refusal(r spool.StoredRecord, id string) error {
+	n := len(r.PartitionKey) + len(r.Data) + len(KafkaBatchHeader) + len(id) + len(KafkaSeqHeader) + len(r.SequenceNumber()) + kafkaRecordOverhead
+	if n > int(s.cfg.MaxMessageBytes) {
+		return fmt.Errorf("%w: kafka topic %s: record %s with partition key %q is %d bytes with its headers, more than max_message_bytes (%d)",
+			ErrPermanent, s.cfg.Topic, r.SequenceNumber(), r.PartitionKey, n, s.cfg.MaxMessageBytes)
+	}
+	return nil
 }
 
 // kafkaBufferedBytes bounds the record bytes the client holds unsent;
@@ -190,9 +212,14 @@ func (s *KafkaSink) Send(ctx context.Context, b *Batch) error {
 		}
 	}
 	id := []byte(b.ID())
+	var refused refusals
 	err := b.Each(sctx, func(r spool.StoredRecord) error {
 		if sctx.Err() != nil {
 			return context.Cause(sctx)
+		}
+		if why := s.refusal(r, string(id)); why != nil {
+			refused.add(why)
+			return nil
 		}
 		stall.Reset(s.cfg.Timeout)
 		if n := len(r.Data) + len(r.PartitionKey); n > st.largest {
@@ -234,7 +261,7 @@ func (s *KafkaSink) Send(ctx context.Context, b *Batch) error {
 	}
 	first, acked, left := st.result()
 	if first == nil && left == 0 {
-		return nil
+		return refused.write(ctx, b, func(r spool.StoredRecord) error { return s.refusal(r, string(id)) }, &s.refused, slog.Default().With("topic", s.cfg.Topic))
 	}
 	if first == nil {
 		first = context.Cause(sctx)

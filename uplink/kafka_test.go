@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"strconv"
@@ -231,7 +232,8 @@ func TestKafkaTooLargeGoesToTheErrorOutput(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		limit int32
-	}{{"client limit", 64 << 10}, {"broker refuses", 0}} {
+		why   string
+	}{{"client limit", 64 << 10, "more than max_message_bytes (65536)"}, {"broker refuses", 0, "MESSAGE_TOO_LARGE"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := startKafka(t, kfake.BrokerConfigs(map[string]string{"message.max.bytes": strconv.Itoa(64 << 10)}))
 			sp := openSpool(t, t.TempDir())
@@ -260,12 +262,46 @@ func TestKafkaTooLargeGoesToTheErrorOutput(t *testing.T) {
 				t.Fatalf("%d dead letters, want 1", len(res.Records))
 			}
 			dl := string(res.Records[0].Data)
-			for _, want := range []string{`"source":"uplink:d:s"`, "larger than the topic accepts", "MESSAGE_TOO_LARGE", `\"t\"`} {
+			for _, want := range []string{`"source":"uplink:d:s"`, tc.why, `kafka topic`} {
 				if !strings.Contains(dl, want) {
 					t.Errorf("dead letter lacks %s: %.300s", want, dl)
 				}
 			}
 		})
+	}
+}
+
+// A record over max_message_bytes in the middle of a batch goes to the
+// error output alone; the records around it are delivered, in order.
+func TestKafkaTooLargeRecordAloneInItsBatch(t *testing.T) {
+	c := startKafka(t)
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	sink := newKafkaSink(t, KafkaConfig{Brokers: c.ListenAddrs(), MaxMessageBytes: 64 << 10})
+	kc := consumeKafka(t, c.ListenAddrs())
+	var recs []spool.Record
+	for i := range 11 {
+		data := fmt.Appendf(nil, "k%d:%06d", i%7, i)
+		if i == 5 {
+			data = append(data, make([]byte, 100<<10)...)
+		}
+		recs = append(recs, spool.Record{PartitionKey: fmt.Sprint("k", i%7), Data: data})
+	}
+	if _, err := sp.Append(context.Background(), "s", recs); err != nil {
+		t.Fatal(err)
+	}
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Sink: sink})
+	mqtttest.Eventually(t, 10*time.Second, "10 delivered, 1 failed", func() bool {
+		s := d.Status()
+		return len(kc.values()) == 10 && s.Failed == 1 && s.Delivered == 10
+	})
+	for _, v := range kc.values() {
+		if len(v) > 100 {
+			t.Errorf("the oversized record was produced")
+		}
+	}
+	if info, _ := sp.DescribeStream(sp.DeadLetterStream()); info.Shards[0].Records != 1 {
+		t.Errorf("%d dead letters, want 1", info.Shards[0].Records)
 	}
 }
 

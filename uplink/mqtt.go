@@ -262,15 +262,11 @@ func (s *MQTTSink) Send(ctx context.Context, b *Batch) error {
 	}
 	topic := s.set.topic.bind(b)
 	p := &mqttPublisher{s: s, b: b, reply: make(chan paho.Token, 1)}
-	var refused int
-	var firstRefusal error
+	var refused refusals
 	err := b.Each(ctx, func(r spool.StoredRecord) error {
 		t := topic.render(r.PartitionKey)
 		if why := s.refusal(r, t); why != nil {
-			refused++
-			if firstRefusal == nil {
-				firstRefusal = why
-			}
+			refused.add(why)
 			return nil
 		}
 		return p.publish(ctx, t, r.Data)
@@ -281,10 +277,7 @@ func (s *MQTTSink) Send(ctx context.Context, b *Batch) error {
 	if err != nil {
 		return err
 	}
-	if refused > 0 {
-		return s.refuse(ctx, b, topic, refused, firstRefusal)
-	}
-	return nil
+	return refused.write(ctx, b, func(r spool.StoredRecord) error { return s.refusal(r, topic.render(r.PartitionKey)) }, &s.refused, s.set.log)
 }
 
 // refusal says why a record cannot be published, as an error wrapping
@@ -304,51 +297,6 @@ func (s *MQTTSink) refusal(r spool.StoredRecord, topic string) error {
 			ErrPermanent, r.SequenceNumber(), r.PartitionKey, shown, n, s.set.maxTopic)
 	}
 	return nil
-}
-
-// refuse writes the batch's refused records to the error output: read
-// again from the spool (not kept meanwhile, and not charged to the
-// bandwidth cap twice), after the rest of the batch was confirmed.
-func (s *MQTTSink) refuse(ctx context.Context, b *Batch, topic boundTopic, n int, first error) error {
-	again := &Batch{Delivery: b.Delivery, Stream: b.Stream, ShardID: b.ShardID, Start: b.Start,
-		First: b.First, Last: b.Last, Records: b.Records, Bytes: b.Bytes, Oldest: b.Oldest, sp: b.sp}
-	var written int64
-	err := again.Each(ctx, func(r spool.StoredRecord) error {
-		why := s.refusal(r, topic.render(r.PartitionKey))
-		if why == nil {
-			return nil
-		}
-		if err := appendDeadLetter(ctx, b, r, why); err != nil {
-			return err
-		}
-		written++
-		return nil
-	})
-	s.refused.Add(written)
-	s.set.log.Warn("records the broker would not take sent to the error output", "batch", b.ID(), "records", n, "first", first)
-	if err != nil {
-		return fmt.Errorf("mqtt: write refused records to the error output: %w", err)
-	}
-	return nil
-}
-
-// appendDeadLetter stores one refused record in the dead-letter stream as
-// Delivery.toErrorOutput does (same source, attributes and fallback).
-func appendDeadLetter(ctx context.Context, b *Batch, r spool.StoredRecord, cause error) error {
-	dl := spool.DeadLetter{
-		Source: "uplink:" + b.Delivery + ":" + b.Stream,
-		Reason: cause.Error(),
-		Key:    r.PartitionKey,
-		Data:   r.Data,
-		Attrs:  map[string]string{"batch": b.ID(), "sequence_number": r.SequenceNumber()},
-	}
-	err := b.sp.AppendDeadLetter(ctx, dl)
-	if errors.Is(err, spool.ErrRecordTooLarge) {
-		dl.Data = nil
-		dl.Attrs["data_omitted"] = "too large for a dead letter"
-		err = b.sp.AppendDeadLetter(ctx, dl)
-	}
-	return err
 }
 
 // mqttPublisher publishes one Send's records, keeping at most

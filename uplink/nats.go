@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,26 @@ type NATSSink struct {
 	js      jetstream.JetStream
 	closed  bool
 	lastErr atomic.Pointer[brokerError] // the connection's last async error
+	refused atomic.Int64
+}
+
+// Refused is how many records the sink has sent to the error output
+// itself: those over the server's max payload (refuse.go).
+func (s *NATSSink) Refused() int64 { return s.refused.Load() }
+
+// natsHeaderOverhead is more than a message's header block adds besides
+// the values of its two headers.
+const natsHeaderOverhead = 96
+
+// refusal refuses a record the server's max payload cannot hold with its
+// headers: publishing it would fail, and the batch with it.
+func (s *NATSSink) refusal(r spool.StoredRecord, id string, maxPayload int64) error {
+	n := len(r.Data) + len(id) + 1 + len(r.SequenceNumber()) + len(r.PartitionKey) + natsHeaderOverhead
+	if int64(n) > maxPayload {
+		return fmt.Errorf("%w: nats subject %s: record %s with partition key %q is %d bytes with its headers, more than the server's max payload (%d)",
+			ErrPermanent, s.subject(r.PartitionKey), r.SequenceNumber(), r.PartitionKey, n, maxPayload)
+	}
+	return nil
 }
 
 // Header names a NATSSink sets besides Nats-Msg-Id.
@@ -258,9 +279,15 @@ func (s *NATSSink) Send(ctx context.Context, b *Batch) error {
 	}
 	reconnects := nc.Stats().Reconnects
 	id := b.ID()
+	maxPayload := nc.MaxPayload()
 	inFlight := make([]natsPublish, 0, min(s.cfg.MaxPending, b.Records))
 	first := true
+	var refused refusals
 	err = b.Each(ctx, func(r spool.StoredRecord) error {
+		if why := s.refusal(r, id, maxPayload); why != nil {
+			refused.add(why)
+			return nil
+		}
 		if len(inFlight) == s.cfg.MaxPending {
 			if err := s.await(ctx, b, inFlight[0]); err != nil {
 				return err
@@ -303,7 +330,7 @@ func (s *NATSSink) Send(ctx context.Context, b *Batch) error {
 			return err
 		}
 	}
-	return nil
+	return refused.write(ctx, b, func(r spool.StoredRecord) error { return s.refusal(r, id, maxPayload) }, &s.refused, slog.Default().With("subject", s.cfg.Subject))
 }
 
 // await waits for one publish's acknowledgement.
