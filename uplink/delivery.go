@@ -77,6 +77,7 @@ type Delivery struct {
 
 	mu      sync.Mutex
 	running map[string]bool // stream/shard being sent
+	failing map[string]int  // stream/shard → retry attempt of its failing batch
 	status  Status
 	own     *Link               // the Bandwidth cap; nil: none
 	sends   *semaphore.Weighted // MaxShards sends at once
@@ -150,7 +151,7 @@ func New(sp *spool.Spool, cfg Config) (*Delivery, error) {
 		return nil, err
 	}
 	d := &Delivery{cfg: cfg, sp: sp, log: cfg.Logger.With("delivery", cfg.Name),
-		running: map[string]bool{}, status: Status{State: "connected"}}
+		running: map[string]bool{}, failing: map[string]int{}, status: Status{State: "connected"}}
 	if cfg.Bandwidth > 0 {
 		d.own = NewLink(cfg.Bandwidth)
 	}
@@ -197,7 +198,10 @@ func (d *Delivery) Pause() {
 	d.control.Lock()
 	defer d.control.Unlock()
 	d.stop()
-	d.record(func(s *Status) { s.State = "paused" })
+	d.record(func(s *Status) {
+		clear(d.failing) // the senders are gone; they start afresh on Resume
+		s.State, s.RetryAttempt = "paused", 0
+	})
 }
 
 // Resume undoes Pause.
@@ -323,6 +327,8 @@ func (d *Delivery) startReady(wake chan struct{}) {
 				}
 				d.mu.Lock()
 				delete(d.running, key)
+				delete(d.failing, key)
+				d.settle(&d.status)
 				d.mu.Unlock()
 				select {
 				case wake <- struct{}{}:
@@ -389,7 +395,9 @@ func (d *Delivery) deliver(b *Batch, seg *segment) error {
 			// the totals are exact.
 			failed := min(d.refused()-refused0, int64(seen))
 			d.record(func(s *Status) {
-				s.State, s.RetryAttempt, s.LastSuccess = "connected", 0, time.Now()
+				delete(d.failing, b.Stream+"/"+b.ShardID)
+				d.settle(s)
+				s.LastSuccess = time.Now()
 				s.Delivered += int64(seen) - failed
 				s.Failed += failed
 				s.Batches++
@@ -408,7 +416,8 @@ func (d *Delivery) deliver(b *Batch, seg *segment) error {
 		default:
 			wait := d.cfg.Backoff.Wait(attempt)
 			d.record(func(s *Status) {
-				s.State, s.RetryAttempt = "retrying", attempt+1
+				d.failing[b.Stream+"/"+b.ShardID] = attempt + 1
+				d.settle(s)
 				s.LastError, s.LastErrorAt = err.Error(), time.Now()
 			})
 			d.log.Warn("delivery failed; retrying", "batch", b.ID(), "attempt", attempt+1, "in", wait, "err", err)
@@ -440,6 +449,19 @@ func (d *Delivery) dropCache(b *Batch) {
 	if b.cachedBytes > 0 {
 		d.cache.Release(b.cachedBytes)
 		b.cachedBytes = 0
+	}
+}
+
+// settle derives the state from the shards: retrying while any shard's
+// batch is failing (RetryAttempt the highest attempt), else connected
+// (d.mu held).
+func (d *Delivery) settle(s *Status) {
+	if s.State == "paused" {
+		return
+	}
+	s.State, s.RetryAttempt = "connected", 0
+	for _, n := range d.failing {
+		s.State, s.RetryAttempt = "retrying", max(s.RetryAttempt, n)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,4 +95,52 @@ func TestResumeAfterCloseDoesNothing(t *testing.T) {
 	if _, r := ep.Snapshot(); len(r) != 0 {
 		t.Errorf("%d records sent after Close", len(r))
 	}
+}
+
+// The state is per delivery, not per last report: while one shard's
+// batch waits to be retried, the delivery is retrying even as the other
+// shards succeed.
+func TestRetryingWhileAnyShardFails(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 4})
+	ep := uplinktest.Start(t)
+	var refuse atomic.Bool // the batches of the shard holding key k3
+	refuse.Store(true)
+	ep.SetJudge(func(data []string) int {
+		if refuse.Load() && strings.HasPrefix(data[0], "k3:") {
+			return 500
+		}
+		return 0
+	})
+	var recs []spool.Record
+	for i := range 70 {
+		recs = append(recs, spool.Record{PartitionKey: fmt.Sprint("k", i%7), Data: fmt.Appendf(nil, "k%d:%06d", i%7, i)})
+	}
+	res, err := sp.Append(context.Background(), "s", recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the records stuck behind the shard's first k3 record
+	stuck, shard := 0, res[3].ShardID
+	for i, r := range res {
+		if r.ShardID == shard && i >= 3 {
+			stuck++
+		}
+	}
+	d, err := New(sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 1, Interval: time.Millisecond,
+		Backoff: Backoff{Min: time.Second, Max: time.Second}, Rescan: 10 * time.Millisecond, Sink: &HTTPSink{URL: ep.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Start(context.Background())
+	t.Cleanup(d.Close)
+	mqtttest.Eventually(t, 10*time.Second, "the rest delivered", func() bool { return d.Status().Delivered == int64(70-stuck) })
+	if s := d.Status(); s.State != "retrying" || s.RetryAttempt == 0 {
+		t.Errorf("state %s, attempt %d while a shard's batch waits for its retry", s.State, s.RetryAttempt)
+	}
+	refuse.Store(false)
+	mqtttest.Eventually(t, 10*time.Second, "connected, all delivered", func() bool {
+		s := d.Status()
+		return s.State == "connected" && s.RetryAttempt == 0 && s.Delivered == 70
+	})
 }

@@ -35,6 +35,15 @@ type Endpoint struct {
 	down     bool
 	stall    chan struct{} // non-nil: accepted requests wait for it to close
 	watch    func(data string)
+	judge    func(data []string) int
+}
+
+// SetJudge makes a request answered with judge(its records' data) when
+// that is not 0 (after SetFail's verdict).
+func (e *Endpoint) SetJudge(judge func(data []string) int) {
+	e.mu.Lock()
+	e.judge = judge
+	e.mu.Unlock()
 }
 
 // Watch calls fn with each record the endpoint accepts from now on, as it
@@ -137,10 +146,10 @@ func (e *Endpoint) serve(w http.ResponseWriter, r *http.Request) {
 		rec.Status = 400
 	case e.down:
 		rec.Status = 503
-	case e.fail != nil:
-		if s := e.fail(len(e.requests), r); s != 0 {
-			rec.Status = s
-		}
+	case e.fail != nil && e.fail(len(e.requests), r) != 0:
+		rec.Status = e.fail(len(e.requests), r)
+	case e.judge != nil && e.judge(rec.Data) != 0:
+		rec.Status = e.judge(rec.Data)
 	}
 	e.requests = append(e.requests, rec)
 	switch rec.Status {
