@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/firehose"
@@ -18,10 +20,12 @@ import (
 // PutRecordBatch calls of at most 500 records and 4 MiB. Firehose records
 // carry no partition key. Records a call fails are resent alone, with
 // backoff, before the next call, until they are stored; a record over
-// Firehose's 1,000 KiB limit is refused for good (the error output).
+// Firehose's 1,000 KiB limit goes to the error output alone.
 type FirehoseSink struct {
 	Client         *firehose.Client
 	DeliveryStream string
+
+	refused atomic.Int64
 }
 
 const (
@@ -32,33 +36,29 @@ const (
 
 // Send implements Sink.
 func (s *FirehoseSink) Send(ctx context.Context, b *Batch) error {
-	var call []types.Record
-	size := 0
-	flush := func() error {
-		if len(call) == 0 {
-			return nil
+	var refused refusals
+	entry := func(r spool.StoredRecord) (types.Record, int, error) {
+		if why := s.refusal(r); why != nil {
+			refused.add(why)
+			return types.Record{}, 0, errSkip
 		}
-		err := s.put(ctx, call)
-		call, size = call[:0], 0
+		return types.Record{Data: append([]byte(nil), r.Data...)}, len(r.Data), nil
+	}
+	if err := inCalls(ctx, b, putRecordBatchMax, putRecordBatchMaxBytes, entry, func(call []types.Record) error { return s.put(ctx, call) }); err != nil {
 		return err
 	}
-	err := b.Each(ctx, func(r spool.StoredRecord) error {
-		if len(r.Data) > firehoseMaxRecord {
-			return fmt.Errorf("%w: record %s of %d bytes is over Firehose's %d-byte limit", ErrPermanent, r.SequenceNumber(), len(r.Data), firehoseMaxRecord)
-		}
-		if len(call) == putRecordBatchMax || size+len(r.Data) > putRecordBatchMaxBytes {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		call = append(call, types.Record{Data: append([]byte(nil), r.Data...)})
-		size += len(r.Data)
-		return nil
-	})
-	if err != nil {
-		return err
+	return refused.write(ctx, b, s.refusal, &s.refused, slog.Default().With("firehose", s.DeliveryStream))
+}
+
+// Refused is how many records the sink has sent to the error output
+// itself: those over Firehose's record limit (refuse.go).
+func (s *FirehoseSink) Refused() int64 { return s.refused.Load() }
+
+func (s *FirehoseSink) refusal(r spool.StoredRecord) error {
+	if len(r.Data) > firehoseMaxRecord {
+		return fmt.Errorf("%w: firehose %s: record %s of %d bytes is over Firehose's %d-byte limit", ErrPermanent, s.DeliveryStream, r.SequenceNumber(), len(r.Data), firehoseMaxRecord)
 	}
-	return flush()
+	return nil
 }
 
 // put stores records, resending the failed ones until none is left.

@@ -35,24 +35,41 @@ const (
 
 // Send implements Sink.
 func (s *KinesisSink) Send(ctx context.Context, b *Batch) error {
-	var call []types.PutRecordsRequestEntry
+	entry := func(r spool.StoredRecord) (types.PutRecordsRequestEntry, int, error) {
+		return types.PutRecordsRequestEntry{Data: append([]byte(nil), r.Data...), PartitionKey: aws.String(r.PartitionKey)}, len(r.Data) + len(r.PartitionKey), nil
+	}
+	return inCalls(ctx, b, putRecordsMax, putRecordsMaxBytes, entry, func(call []types.PutRecordsRequestEntry) error { return s.put(ctx, call) })
+}
+
+// inCalls groups a batch's records, in order, into calls of at most maxN
+// records and maxBytes bytes (as entry counts them) and puts each call
+// before the next is filled. A record entry answers errSkip for is left
+// out.
+func inCalls[T any](ctx context.Context, b *Batch, maxN, maxBytes int, entry func(spool.StoredRecord) (T, int, error), put func([]T) error) error {
+	var call []T
 	size := 0
 	flush := func() error {
 		if len(call) == 0 {
 			return nil
 		}
-		err := s.put(ctx, call)
+		err := put(call)
 		call, size = call[:0], 0
 		return err
 	}
 	err := b.Each(ctx, func(r spool.StoredRecord) error {
-		n := len(r.Data) + len(r.PartitionKey)
-		if len(call) == putRecordsMax || size+n > putRecordsMaxBytes {
+		e, n, err := entry(r)
+		if err == errSkip {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(call) == maxN || size+n > maxBytes {
 			if err := flush(); err != nil {
 				return err
 			}
 		}
-		call = append(call, types.PutRecordsRequestEntry{Data: append([]byte(nil), r.Data...), PartitionKey: aws.String(r.PartitionKey)})
+		call = append(call, e)
 		size += n
 		return nil
 	})
@@ -103,6 +120,9 @@ func (s *KinesisSink) put(ctx context.Context, entries []types.PutRecordsRequest
 		}
 	}
 }
+
+// errSkip leaves a record out of a call (it is refused: refuse.go).
+var errSkip = errors.New("skip")
 
 // partialBackoff spaces resends of records a call failed (throttling).
 var partialBackoff = Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second, Jitter: 0.15}

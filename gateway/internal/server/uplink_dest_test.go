@@ -18,6 +18,7 @@ import (
 	"github.com/tributary-edge/tributary/gateway/internal/api"
 	"github.com/tributary-edge/tributary/gateway/internal/config"
 	"github.com/tributary-edge/tributary/ingest/mqtttest"
+	"github.com/tributary-edge/tributary/uplink/uplinktest"
 )
 
 // putN appends n records to telemetry, key dev<i%4>.
@@ -133,5 +134,35 @@ func TestDeliveryToMQTTKafkaAndNATS(t *testing.T) {
 		if kind := strings.Fields(d.Destination)[0]; !strings.Contains(name, kind) {
 			t.Errorf("%s: destination %q", name, d.Destination)
 		}
+	}
+}
+
+// A firehose delivery puts into another Tributary's Direct PUT delivery
+// (a regional gateway speaking the Firehose API), which delivers on; an
+// over-sized record goes to the edge's dead-letter stream alone.
+func TestFirehoseDeliveryToASecondTributary(t *testing.T) {
+	ep := uplinktest.Start(t)
+	regional, _ := startGateway(t, func(cfg *config.Config) {
+		d := fastDelivery("fleet")
+		d.HTTP.URL = ep.URL
+		cfg.Deliveries = []config.Delivery{d}
+	})
+	edge, c := startGateway(t, func(cfg *config.Config) {
+		d := fastDelivery("regional")
+		d.Firehose.DeliveryStream, d.Firehose.Endpoint = "fleet", "http://"+regional.Addr()
+		cfg.Deliveries = []config.Delivery{d}
+	})
+	putN(t, c, 1100) // more than two PutRecordBatch calls
+	mqtttest.Eventually(t, 30*time.Second, "1100 records through both gateways", func() bool { return ep.Accepted() == 1100 })
+	big := make([]byte, 1_024_001)
+	if _, err := c.PutRecords(context.Background(), "telemetry", []api.PutRecord{{PartitionKey: "big", Data: big}, {PartitionKey: "dev0", Data: []byte("after")}}); err != nil {
+		t.Fatal(err)
+	}
+	mqtttest.Eventually(t, 30*time.Second, "the big record failed, the next delivered", func() bool {
+		d, err := c.DescribeDelivery(context.Background(), "regional")
+		return err == nil && d.Failed == 1 && ep.Accepted() == 1101
+	})
+	if info, _ := edge.Spool().DescribeStream(edge.Spool().DeadLetterStream()); info.Shards[0].Records != 1 {
+		t.Errorf("%d dead letters, want the over-sized record's", info.Shards[0].Records)
 	}
 }
