@@ -125,6 +125,17 @@ func awsCredentials(id, secret string) aws.CredentialsProvider {
 	return aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
 }
 
+// awsHTTP is the kinesis and firehose destinations' HTTP client: each
+// request with a body of its own (uplink.OwnBody: the SDK's race on plain
+// HTTP would turn a stored PutRecords into a resend), and a bound on the
+// wait for an answer once a request is sent (not on the sending: a 5 MiB
+// call over a thin link takes its time).
+var awsHTTP = func() uplink.OwnBody {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = 3 * time.Minute
+	return uplink.OwnBody{Client: &http.Client{Transport: t}}
+}()
+
 // localCredentials sign requests to a local endpoint that wants a
 // signature, not a particular key (another Tributary, kinesalite).
 var localCredentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
@@ -134,7 +145,7 @@ var localCredentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Cr
 // sink builds a delivery's destination.
 func (g *Gateway) sink(dc config.Delivery) (uplink.Sink, error) {
 	if k := dc.Kinesis; k.Stream != "" {
-		opts := kinesis.Options{Region: k.Region, Credentials: awsCredentials(k.AccessKeyID, k.SecretKey)}
+		opts := kinesis.Options{Region: k.Region, Credentials: awsCredentials(k.AccessKeyID, k.SecretKey), HTTPClient: awsHTTP}
 		if k.Endpoint != "" {
 			opts.BaseEndpoint = aws.String(k.Endpoint)
 			if opts.Credentials == nil {
@@ -144,7 +155,7 @@ func (g *Gateway) sink(dc config.Delivery) (uplink.Sink, error) {
 		return &uplink.KinesisSink{Client: kinesis.New(opts), Stream: k.Stream}, nil
 	}
 	if f := dc.Firehose; f.DeliveryStream != "" {
-		opts := firehose.Options{Region: f.Region, Credentials: awsCredentials(f.AccessKeyID, f.SecretKey)}
+		opts := firehose.Options{Region: f.Region, Credentials: awsCredentials(f.AccessKeyID, f.SecretKey), HTTPClient: awsHTTP}
 		if f.Endpoint != "" {
 			opts.BaseEndpoint = aws.String(f.Endpoint)
 			if opts.Credentials == nil {

@@ -3,11 +3,16 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -17,6 +22,7 @@ import (
 
 	"github.com/tributary-edge/tributary/gateway/internal/api"
 	"github.com/tributary-edge/tributary/gateway/internal/config"
+	"github.com/tributary-edge/tributary/gateway/internal/kinesis/kinesistest"
 	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/uplink/uplinktest"
 )
@@ -164,5 +170,53 @@ func TestFirehoseDeliveryToASecondTributary(t *testing.T) {
 	})
 	if info, _ := edge.Spool().DescribeStream(edge.Spool().DeadLetterStream()); info.Shards[0].Records != 1 {
 		t.Errorf("%d dead letters, want the over-sized record's", info.Shards[0].Records)
+	}
+}
+
+// A kinesis delivery into kinesalite, the second Kinesis implementation:
+// every record arrives with its partition key.
+func TestKinesisDeliveryToKinesalite(t *testing.T) {
+	k := kinesistest.StartKinesalite(t, filepath.Join("..", "kinesis", "testdata", "kinesalite"))
+	kc := kinesistest.NewClient(k.URL, &http.Client{Timeout: 30 * time.Second}, aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"})
+	ctx := context.Background()
+	if _, err := kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("fleet"), ShardCount: aws.Int32(2)}); err != nil {
+		t.Fatal(err)
+	}
+	mqtttest.Eventually(t, 30*time.Second, "the kinesalite stream active", func() bool {
+		out, err := kc.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("fleet")})
+		return err == nil && out.StreamDescriptionSummary.StreamStatus == ktypes.StreamStatusActive
+	})
+	_, c := startGateway(t, func(cfg *config.Config) {
+		d := fastDelivery("to-kinesalite")
+		d.Kinesis.Stream, d.Kinesis.Endpoint = "fleet", k.URL
+		cfg.Deliveries = []config.Delivery{d}
+	})
+	putN(t, c, 600) // two PutRecords calls
+	keys := map[string]int{}
+	mqtttest.Eventually(t, 30*time.Second, "600 records in kinesalite", func() bool {
+		clear(keys)
+		n := 0
+		shards, err := kc.ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String("fleet")})
+		if err != nil {
+			return false
+		}
+		for _, sh := range shards.Shards {
+			it, err := kc.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String("fleet"), ShardId: sh.ShardId, ShardIteratorType: ktypes.ShardIteratorTypeTrimHorizon})
+			if err != nil {
+				return false
+			}
+			out, err := kc.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: it.ShardIterator})
+			if err != nil {
+				return false
+			}
+			for _, r := range out.Records {
+				keys[aws.ToString(r.PartitionKey)]++
+				n++
+			}
+		}
+		return n == 600
+	})
+	if len(keys) != 4 || keys["dev2"] != 150 {
+		t.Errorf("partition keys %v, want dev0..3 with 150 each", keys)
 	}
 }
