@@ -78,6 +78,7 @@ type Delivery struct {
 	mu      sync.Mutex
 	running map[string]bool // stream/shard being sent
 	failing map[string]int  // stream/shard → retry attempt of its failing batch
+	meter   rateMeter
 	status  Status
 	own     *Link               // the Bandwidth cap; nil: none
 	sends   *semaphore.Weighted // MaxShards sends at once
@@ -99,10 +100,12 @@ type Status struct {
 	BacklogRecords int64
 	BacklogBytes   int64
 	Oldest         time.Time
-	LastSuccess    time.Time
-	LastError      string
-	LastErrorAt    time.Time
-	RetryAttempt   int
+	// Rate is the records confirmed per second over the last minute.
+	Rate         float64
+	LastSuccess  time.Time
+	LastError    string
+	LastErrorAt  time.Time
+	RetryAttempt int
 }
 
 func (c *Config) setDefaults() error {
@@ -220,6 +223,7 @@ func (d *Delivery) Resume(ctx context.Context) {
 func (d *Delivery) Status() Status {
 	d.mu.Lock()
 	st := d.status
+	st.Rate = d.meter.rate(time.Now())
 	d.mu.Unlock()
 	for _, stream := range d.cfg.Streams {
 		info, err := d.sp.DescribeStream(stream)
@@ -399,6 +403,7 @@ func (d *Delivery) deliver(b *Batch, seg *segment) error {
 				d.settle(s)
 				s.LastSuccess = time.Now()
 				s.Delivered += int64(seen) - failed
+				d.meter.add(time.Now(), int64(seen)-failed)
 				s.Failed += failed
 				s.Batches++
 			})

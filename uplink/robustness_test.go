@@ -144,3 +144,26 @@ func TestRetryingWhileAnyShardFails(t *testing.T) {
 		return s.State == "connected" && s.RetryAttempt == 0 && s.Delivered == 70
 	})
 }
+
+func TestRateMeter(t *testing.T) {
+	var m rateMeter
+	t0 := time.Unix(1000, 0)
+	if r := m.rate(t0); r != 0 {
+		t.Errorf("empty: %v", r)
+	}
+	for s := range 120 { // 10 records a second for two minutes
+		m.add(t0.Add(time.Duration(s)*time.Second), 10)
+	}
+	if r := m.rate(t0.Add(119 * time.Second)); r < 9.5 || r > 10.5 {
+		t.Errorf("steady 10/s: %v", r)
+	}
+	if r := m.rate(t0.Add(10 * time.Minute)); r != 0 {
+		t.Errorf("after 8 idle minutes: %v", r)
+	}
+	var young rateMeter
+	young.add(t0, 50)
+	young.add(t0.Add(4*time.Second), 50)
+	if r := young.rate(t0.Add(5 * time.Second)); r != 20 {
+		t.Errorf("100 records in the first 5 s: %v, want 20", r)
+	}
+}

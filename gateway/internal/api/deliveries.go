@@ -22,6 +22,7 @@ type Delivery struct {
 	Destination string    `json:"destination"` // e.g. "http https://…"
 	State       string    `json:"state"`       // connected | retrying | paused
 	Delivered   int64     `json:"delivered_records"`
+	Rate        float64   `json:"records_per_second"` // confirmed, over the last minute
 	Batches     int64     `json:"batches"`
 	Failed      int64     `json:"failed_records"` // sent to the error output
 	Lost        int64     `json:"lost_records"`   // removed by retention before delivery

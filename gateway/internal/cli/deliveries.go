@@ -93,7 +93,7 @@ func deliveriesFlagSet(e *env, name string, cf *clientFlags) *flagSet {
 
 func writeDeliveryTable(w io.Writer, list []api.Delivery) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATE\tDESTINATION\tDELIVERED\tBACKLOG\tOLDEST\tLOST\tFAILED\tLAST ERROR")
+	fmt.Fprintln(tw, "NAME\tSTATE\tDESTINATION\tDELIVERED\tREC/S\tBACKLOG\tOLDEST\tLOST\tFAILED\tLAST ERROR")
 	for _, d := range list {
 		oldest := "-"
 		if !d.Oldest.IsZero() {
@@ -103,7 +103,7 @@ func writeDeliveryTable(w io.Writer, list []api.Delivery) {
 		if d.LastError != "" {
 			lastErr = d.LastErrorAt.Format(time.RFC3339) + " " + truncateText(d.LastError, 60)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%d\t%d\t%s\n", d.Name, d.State, d.Destination, d.Delivered, d.Backlog, oldest, d.Lost, d.Failed, lastErr)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%d\t%s\t%d\t%d\t%s\n", d.Name, d.State, d.Destination, d.Delivered, d.Rate, d.Backlog, oldest, d.Lost, d.Failed, lastErr)
 	}
 	tw.Flush()
 }

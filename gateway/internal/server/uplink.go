@@ -265,7 +265,7 @@ func (dl *delivery) api() api.Delivery {
 	s := dl.d.Status()
 	return api.Delivery{
 		Name: dl.cfg.Name, Streams: dl.cfg.Streams, Destination: destination(dl.cfg),
-		State: s.State, Delivered: s.Delivered, Batches: s.Batches, Failed: s.Failed, Retry: s.RetryAttempt,
+		State: s.State, Delivered: s.Delivered, Rate: s.Rate, Batches: s.Batches, Failed: s.Failed, Retry: s.RetryAttempt,
 		Lost: s.Lost, Backlog: s.BacklogRecords, BacklogSize: s.BacklogBytes, Oldest: s.Oldest,
 		LastSuccess: s.LastSuccess, LastError: s.LastError, LastErrorAt: s.LastErrorAt,
 	}
