@@ -258,3 +258,69 @@ func TestJavaTimeAndPrefixes(t *testing.T) {
 		t.Error("unsupported expression accepted")
 	}
 }
+
+// Through an outage of the store — refusing everything (503), then
+// storing objects but failing the answer (the upload done, the
+// confirmation lost) — every record ends up in exactly one object: the
+// resends overwrite, so no duplicate is visible.
+func TestS3Outage(t *testing.T) {
+	var mode atomic.Int32 // 0 up, 1 down, 2 stores but answers 500
+	fake := gofakes3.New(s3mem.New()).Server()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch mode.Load() {
+		case 1:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `<Error><Code>SlowDown</Code><Message>down for the test</Message></Error>`)
+			return
+		case 2:
+			if r.Method == http.MethodPut {
+				fake.ServeHTTP(httptest.NewRecorder(), r) // stored…
+				w.WriteHeader(http.StatusInternalServerError)
+				fmt.Fprint(w, `<Error><Code>InternalError</Code><Message>…answer lost</Message></Error>`)
+				return
+			}
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	client := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, RetryMaxAttempts: 1,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "secret"}, nil
+		})})
+	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("lake")}); err != nil {
+		t.Fatal(err)
+	}
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 2})
+	mode.Store(1)
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, SizeHint: 1 << 10, Sink: &S3Sink{Client: client, Bucket: "lake", Format: FormatLines}})
+	put(t, sp, "s", 0, 500)
+	mqtttest.Eventually(t, 10*time.Second, "retrying while down", func() bool {
+		s := d.Status()
+		return s.State == "retrying" && strings.Contains(s.LastError, "SlowDown")
+	})
+	mode.Store(2)
+	mqtttest.Eventually(t, 10*time.Second, "objects stored, answers lost", func() bool {
+		list, err := client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("lake")})
+		return err == nil && len(list.Contents) > 0 && d.Status().Delivered == 0
+	})
+	put(t, sp, "s", 500, 1000)
+	mode.Store(0)
+	mqtttest.Eventually(t, 30*time.Second, "all delivered", func() bool { return d.Status().Delivered == 1000 })
+	// (objects are named by time and batch, not ordered by sequence:
+	// count, do not order)
+	seen := map[string]int{}
+	for _, body := range objects(t, client) {
+		for _, r := range strings.Fields(string(body)) {
+			seen[r]++
+		}
+	}
+	for r, n := range seen {
+		if n != 1 {
+			t.Errorf("%s visible %d times", r, n)
+		}
+	}
+	if len(seen) != 1000 {
+		t.Errorf("%d distinct records in the bucket, want 1000", len(seen))
+	}
+}
