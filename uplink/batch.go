@@ -22,6 +22,13 @@ type Batch struct {
 	Bytes    int64     // data bytes
 	Oldest   time.Time // arrival of the first record
 
+	// full: the batch was closed by the size hint or the record limit,
+	// so cutting again from its start gives the same batch
+	full bool
+	// refused counts the records the sink sent to the error output
+	// itself on its last Send (refuse.go)
+	refused atomic.Int64
+
 	sp   *spool.Spool
 	seen atomic.Int64
 	// links pace the sending (the delivery's own bandwidth cap, a shared

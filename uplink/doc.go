@@ -15,7 +15,11 @@
 //     skipped because it was read). A crash between the two resends the
 //     batch; its identity (delivery, stream, shard, first and last
 //     sequence number; Batch.ID) is the same, so a sink that can
-//     deduplicate does (invariant 4).
+//     deduplicate does (invariant 4): a batch closed by time has its end
+//     recorded before it is sent (consumer uplink-pending:<name>) and is
+//     cut there again; one closed by the size hint or the record limit is
+//     cut the same way again from its start (unless those settings
+//     changed in between: then that one batch has a new identity).
 //   - Order per partition key is kept: a shard's batches go one at a
 //     time, in order, and a child shard starts only when its parents are
 //     delivered to their end.
@@ -24,5 +28,10 @@
 //     gives up and never deletes. A permanent failure (ErrPermanent: e.g.
 //     HTTP 413) sends the batch to the error output and moves on.
 //
-// Sinks implement Sink; http.go is the Firehose HTTP endpoint delivery.
+// Sinks implement Sink: http.go (the Firehose HTTP endpoint contract),
+// s3.go, kinesis.go, firehose.go, mqtt.go, kafka.go, nats.go. A sink may
+// refuse single records (too large for the destination) and write them to
+// the error output itself (refuse.go). drain.go cuts the batches
+// (oldest first, or newest first after an outage); link.go shares
+// bandwidth between deliveries by priority.
 package uplink

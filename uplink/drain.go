@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -40,10 +41,19 @@ func (d *Delivery) livePendingConsumer() string { return "uplink-live-pending:" 
 
 // segment is one run of batches in a shard and where its progress goes.
 type segment struct {
+	ctx             context.Context // ends the segment (a split ends both halves together)
 	stream, shardID string
 	live            bool   // the live half of a split (its batches go first)
 	pending         string // the consumer holding the batch in flight
 	confirm         func(ctx context.Context, sp *spool.Spool, last spool.SeqNum) error
+}
+
+// key names the segment in the delivery's retry state.
+func (seg *segment) key() string {
+	if seg.live {
+		return seg.stream + "/" + seg.shardID + "/live"
+	}
+	return seg.stream + "/" + seg.shardID
 }
 
 func (d *Delivery) checkpoint(consumer, stream, shardID string, seq spool.SeqNum) spool.Checkpoint {
@@ -51,8 +61,8 @@ func (d *Delivery) checkpoint(consumer, stream, shardID string, seq spool.SeqNum
 }
 
 // mainSegment is an unsplit shard: confirmed batches move C.
-func (d *Delivery) mainSegment(stream, shardID string) *segment {
-	return &segment{stream: stream, shardID: shardID, pending: d.pendingConsumer(),
+func (d *Delivery) mainSegment(ctx context.Context, stream, shardID string) *segment {
+	return &segment{ctx: ctx, stream: stream, shardID: shardID, pending: d.pendingConsumer(),
 		confirm: func(ctx context.Context, sp *spool.Spool, last spool.SeqNum) error {
 			return sp.SetCheckpoints(ctx, d.checkpoint(d.consumer(), stream, shardID, last))
 		}}
@@ -65,8 +75,8 @@ type split struct {
 	liveLast spool.SeqNum // L
 }
 
-func (d *Delivery) splitSegments(stream, shardID string, sp *split) (backfill, live *segment) {
-	live = &segment{stream: stream, shardID: shardID, live: true, pending: d.livePendingConsumer(),
+func (d *Delivery) splitSegments(ctx context.Context, stream, shardID string, sp *split) (backfill, live *segment) {
+	live = &segment{ctx: ctx, stream: stream, shardID: shardID, live: true, pending: d.livePendingConsumer(),
 		confirm: func(ctx context.Context, s *spool.Spool, last spool.SeqNum) error {
 			sp.mu.Lock()
 			defer sp.mu.Unlock()
@@ -80,7 +90,7 @@ func (d *Delivery) splitSegments(stream, shardID string, sp *split) (backfill, l
 			sp.liveLast = last
 			return nil
 		}}
-	backfill = d.mainSegment(stream, shardID)
+	backfill = d.mainSegment(ctx, stream, shardID)
 	return backfill, live
 }
 
@@ -107,8 +117,14 @@ func (d *Delivery) sendShard(stream, shardID string) error {
 	if err != nil {
 		return err
 	}
-	g, hasG, _ := d.seq(d.gapConsumer(), stream, shardID)
-	l, hasL, _ := d.seq(d.liveConsumer(), stream, shardID)
+	g, hasG, err := d.seq(d.gapConsumer(), stream, shardID)
+	if err != nil {
+		return err
+	}
+	l, hasL, err := d.seq(d.liveConsumer(), stream, shardID)
+	if err != nil {
+		return err
+	}
 	switch {
 	case hasG && hasL && g.Counter >= cur.Seq && l.Counter >= g.Counter:
 		return d.drainSplit(cur, g, l) // a split interrupted by a restart
@@ -119,9 +135,13 @@ func (d *Delivery) sendShard(stream, shardID string) error {
 		}
 		cur.Seq = l.Counter + 1
 	}
-	seg := d.mainSegment(stream, shardID)
+	seg := d.mainSegment(d.ctx, stream, shardID)
+	// After a merge the live segment's batch in flight is recorded under
+	// its own consumer: resume whichever is further on.
+	until := max(d.resumeAt(seg, cur), d.resumeAt(&segment{stream: stream, shardID: shardID, pending: d.livePendingConsumer()}, cur))
 	for {
-		next, why, err := d.runSegment(seg, cur, d.resumeAt(seg, cur), 0, d.cfg.NewestFirst)
+		next, why, err := d.runSegment(seg, cur, until, 0, d.cfg.NewestFirst)
+		until = 0
 		if err != nil || why == segEnded {
 			return err
 		}
@@ -145,21 +165,32 @@ func (d *Delivery) sendShard(stream, shardID string) error {
 // and the live segment goes on as the shard's only one.
 func (d *Delivery) drainSplit(cur spool.Cursor, g, l spool.SeqNum) error {
 	stream, shardID := cur.Stream, cur.ShardID()
+	// Either half failing ends both, so the shard is restarted (and the
+	// split resumed from its checkpoints) instead of half of it running
+	// on alone.
+	ctx, cancel := context.WithCancelCause(d.ctx)
+	defer cancel(nil)
 	sp := &split{liveLast: l}
-	backfill, live := d.splitSegments(stream, shardID, sp)
+	backfill, live := d.splitSegments(ctx, stream, shardID, sp)
 	done := make(chan error, 1)
 	go func() {
 		_, _, err := d.runSegment(backfill, cur, d.resumeAt(backfill, cur), g.Counter, false)
 		if err == nil {
 			err = d.merge(stream, shardID, sp)
 		}
+		if err != nil {
+			cancel(fmt.Errorf("backfill: %w", err))
+		}
 		done <- err
 	}()
 	liveCur := spool.Cursor{Stream: cur.Stream, StreamID: cur.StreamID, Shard: cur.Shard, Seq: l.Counter + 1}
 	_, _, err := d.runSegment(live, liveCur, d.resumeAt(live, liveCur), 0, false)
-	berr := <-done // the shard is done only when both are
-	if err == nil {
-		err = berr
+	if err != nil {
+		cancel(fmt.Errorf("live: %w", err))
+	}
+	<-done // the shard is done only when both are
+	if cause := context.Cause(ctx); cause != nil && d.ctx.Err() == nil {
+		return cause
 	}
 	return err
 }
@@ -241,7 +272,7 @@ func (d *Delivery) runSegment(seg *segment, cur spool.Cursor, until, stop uint64
 			if b == nil && stop == 0 {
 				// an empty tail: record the end so the shard counts as done
 				last := spool.SeqNum{Shard: cur.Shard, Counter: cur.Seq - 1}
-				if err := seg.confirm(d.ctx, d.sp, last); err != nil {
+				if err := seg.confirm(seg.ctx, d.sp, last); err != nil {
 					return cur, segEnded, err
 				}
 			}
@@ -304,6 +335,7 @@ func (d *Delivery) collect(seg *segment, cur spool.Cursor, until, stop uint64) (
 				continue
 			}
 			if b.Bytes >= d.cfg.SizeHint || b.Records == d.cfg.MaxRecords {
+				b.full = true
 				return b, cur, false, nil
 			}
 		}
@@ -317,15 +349,15 @@ func (d *Delivery) collect(seg *segment, cur spool.Cursor, until, stop uint64) (
 		if b != nil && until == 0 && !time.Now().Before(deadline) {
 			return b, cur, false, nil
 		}
-		ctx := d.ctx
+		ctx := seg.ctx
 		var cancel context.CancelFunc = func() {}
 		if b != nil && until == 0 {
-			ctx, cancel = context.WithDeadline(d.ctx, deadline)
+			ctx, cancel = context.WithDeadline(seg.ctx, deadline)
 		}
 		err = d.sp.Wait(ctx, cur)
 		cancel()
-		if d.ctx.Err() != nil {
-			return nil, cur, false, d.ctx.Err()
+		if seg.ctx.Err() != nil {
+			return nil, cur, false, seg.ctx.Err()
 		}
 		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 			return nil, cur, false, err

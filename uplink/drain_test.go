@@ -147,6 +147,26 @@ func TestNewestFirstSplitSurvivesARestart(t *testing.T) {
 	}
 }
 
+// A trickle at a higher priority does not starve a lower one: with the
+// link mostly idle, the lower priority gets it.
+func TestLinkTrickleDoesNotStarve(t *testing.T) {
+	l := NewLink(1 << 20)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l.wait(ctx, 1, 100) // the higher priority was just served
+	go func() {         // 100 B every 5 ms at priority 1: 2 % of the link
+		for ctx.Err() == nil {
+			l.wait(ctx, 1, 100)
+			sleep(ctx, 5*time.Millisecond)
+		}
+	}()
+	for i := range 50 {
+		if err := l.wait(ctx, 0, 1000); err != nil {
+			t.Fatalf("the lower priority's wait %d: %v (starved)", i, err)
+		}
+	}
+}
+
 // Two deliveries on one thin link: the one with the higher priority gets
 // the bandwidth while it has something to send.
 func TestLinkPriority(t *testing.T) {

@@ -1,6 +1,7 @@
 package uplink
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -197,10 +198,21 @@ var errKafkaStalled = errors.New("no record acknowledged")
 func (s *KafkaSink) Send(ctx context.Context, b *Batch) error {
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	stall := time.AfterFunc(s.cfg.Timeout, func() { cancel(errKafkaStalled) })
+	st := &kafkaSend{idle: make(chan struct{})}
+	// A stall is Timeout without an acknowledgement while records await
+	// one; time spent producing nothing (the bandwidth cap pacing the
+	// reading) is not a stall.
+	var stall *time.Timer
+	stall = time.AfterFunc(time.Hour, func() { // armed below, once stall is set
+		if st.waiting() {
+			cancel(errKafkaStalled)
+			return
+		}
+		stall.Reset(s.cfg.Timeout)
+	})
+	stall.Reset(s.cfg.Timeout)
 	defer stall.Stop()
 	began := time.Now()
-	st := &kafkaSend{idle: make(chan struct{})}
 	promise := func(r *kgo.Record, err error) {
 		if err == nil {
 			stall.Reset(s.cfg.Timeout)
@@ -260,11 +272,14 @@ func (s *KafkaSink) Send(ctx context.Context, b *Batch) error {
 		}
 	}
 	first, acked, left := st.result()
-	if first == nil && left == 0 {
+	if first == nil && left == 0 && err == nil {
 		return refused.write(ctx, b, func(r spool.StoredRecord) error { return s.refusal(r, string(id)) }, &s.refused, slog.Default().With("topic", s.cfg.Topic))
 	}
 	if first == nil {
-		first = context.Cause(sctx)
+		// every record produced was acknowledged, but not every record of
+		// the batch was produced: the send stalled (or failed) while the
+		// batch was being read
+		first = cmp.Or(context.Cause(sctx), err)
 	}
 	return s.classify(first, b, st, acked, time.Since(began))
 }
@@ -330,6 +345,13 @@ func (k *kafkaSend) answer(err error) bool {
 	}
 	k.maybeIdle()
 	return first
+}
+
+// waiting reports whether records await their acknowledgement.
+func (k *kafkaSend) waiting() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.left > 0
 }
 
 func (k *kafkaSend) end() {

@@ -305,6 +305,23 @@ func TestKafkaTooLargeRecordAloneInItsBatch(t *testing.T) {
 	}
 }
 
+// A bandwidth cap that spaces the records further apart than the stall
+// timeout is not a stall: the batch goes, whole, and nothing is skipped.
+func TestKafkaPacedSlowerThanTheTimeout(t *testing.T) {
+	c := startKafka(t)
+	sp := openSpool(t, t.TempDir())
+	sp.CreateStream(spool.StreamConfig{Name: "s", Shards: 1})
+	sink := newKafkaSink(t, KafkaConfig{Brokers: c.ListenAddrs(), Timeout: 200 * time.Millisecond})
+	kc := consumeKafka(t, c.ListenAddrs())
+	put(t, sp, "s", 0, 6) // 9-byte records at 20 B/s after a 20-byte burst: ~2 s
+	d := start(t, sp, Config{Name: "d", Streams: []string{"s"}, Bandwidth: 20, Sink: sink})
+	mqtttest.Eventually(t, 20*time.Second, "6 records", func() bool { return distinct(kc.values()) == 6 })
+	mqtttest.Eventually(t, 5*time.Second, "confirmed", func() bool { return d.Status().Delivered == 6 })
+	if s := d.Status(); s.Lost != 0 {
+		t.Errorf("%d records counted lost: the paced send was taken for a stall", s.Lost)
+	}
+}
+
 // A record with no data is produced with an empty value, not a null one:
 // on a compacted topic a null value would delete the key.
 func TestKafkaEmptyRecordIsNotATombstone(t *testing.T) {

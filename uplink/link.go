@@ -52,9 +52,14 @@ func (l *Link) wait(ctx context.Context, prio, n int) error {
 				hold = time.Millisecond
 			}
 		}
-		for p, at := range l.served {
-			if p > prio {
-				hold = max(hold, linkHold-now.Sub(at))
+		// …but only while it is using the link: with half a bucket
+		// unused, a trickle at a higher priority leaves the rest to the
+		// lower ones.
+		if l.tokens < l.rate/2 {
+			for p, at := range l.served {
+				if p > prio {
+					hold = max(hold, linkHold-now.Sub(at))
+				}
 			}
 		}
 		higher := hold > 0

@@ -16,9 +16,9 @@ import (
 // is confirmed, written to the error output alone: the rest of the batch
 // is delivered, not sent to the error output with them. A refusal depends
 // only on the record and the settings, so a resent batch refuses the same
-// records; they are written after the confirmation, so a retried batch
-// does not write them twice. The delivery counts them as failed through
-// the sink's Refused.
+// records; they are written after the confirmation, so a batch retried
+// because the destination failed does not write them twice. The delivery
+// counts them as failed (Batch.refused).
 
 // refusals tracks what one Send left out.
 type refusals struct {
@@ -35,8 +35,12 @@ func (f *refusals) add(why error) {
 
 // write sends the batch's refused records to the error output, reading
 // them again from the spool (not kept meanwhile, and not charged to the
-// bandwidth cap twice), and adds them to count.
+// bandwidth cap twice), and counts them in count and on the batch. If it
+// fails part way, the batch is sent again and the records written before
+// the failure are written again: dead letters carry the batch identity
+// and the sequence number, so the repeats are recognisable.
 func (f *refusals) write(ctx context.Context, b *Batch, refusal func(spool.StoredRecord) error, count *atomic.Int64, log *slog.Logger) error {
+	b.refused.Store(0)
 	if f.n == 0 {
 		return nil
 	}
@@ -51,6 +55,7 @@ func (f *refusals) write(ctx context.Context, b *Batch, refusal func(spool.Store
 			return err
 		}
 		count.Add(1)
+		b.refused.Add(1)
 		return nil
 	})
 	log.Warn("records the destination would not take sent to the error output", "batch", b.ID(), "records", f.n, "first", f.first)
