@@ -109,7 +109,7 @@ func (b *Broker) Start() error {
 	if err := b.server.AddHook(&authHook{anonymous: b.opts.AllowAnonymous, users: users}, nil); err != nil {
 		return err
 	}
-	b.hook = &ingestHook{b: b, pipelines: map[*mqtt.Client]*pipeline{}, received: map[string]map[uint16]bool{}}
+	b.hook = &ingestHook{b: b, pipelines: map[*mqtt.Client]*pipeline{}, received: map[string]map[uint16]bool{}, session: map[string]uint64{}}
 	if err := b.server.AddHook(b.hook, nil); err != nil {
 		return err
 	}

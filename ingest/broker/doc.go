@@ -36,9 +36,10 @@
 // (PUBACK, or PUBREC for QoS 2) and publishes it to subscribers and the
 // retained store through a "shadow": an inline mochi client with the
 // publisher's ID (so No Local holds) that shares none of its session
-// state. mochi's inflight state is only ever touched from the client's
-// read goroutine (its lock is taken twice by readers, so a writer from
-// another goroutine can deadlock it): the hook keeps the QoS 2 "received"
+// state. The publisher's own inflight state is only ever touched from its
+// read goroutine (mochi's lock is taken twice by readers, so a writer from
+// another goroutine can deadlock it; delivering to subscribers writes
+// theirs from the publishing goroutine, as mochi always does): the hook keeps the QoS 2 "received"
 // ids itself and, when the PUBREL arrives, on the read goroutine, puts the
 // PUBREC where mochi's PUBREL handling finds it. A QoS 2 message resent
 // after its PUBREC is answered again and not stored again; a PUBREL on a

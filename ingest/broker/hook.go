@@ -26,6 +26,10 @@ type ingestHook struct {
 	// "received" state, [MQTT-4.3.3]); it outlives a connection, as a
 	// persistent session does.
 	received map[string]map[uint16]bool
+	// session counts the clean starts per client ID: a pipeline of an
+	// earlier session (its connection being taken over) must not mark
+	// ids in the new one, whose client numbers its packets afresh.
+	session map[string]uint64
 }
 
 func (h *ingestHook) ID() string { return "tributary-ingest" }
@@ -39,6 +43,7 @@ func (h *ingestHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if pk.Connect.Clean {
 		h.mu.Lock()
 		delete(h.received, cl.ID)
+		h.session[cl.ID]++
 		h.mu.Unlock()
 	}
 	return nil
@@ -48,6 +53,7 @@ func (h *ingestHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 func (h *ingestHook) OnClientExpired(cl *mqtt.Client) {
 	h.mu.Lock()
 	delete(h.received, cl.ID)
+	delete(h.session, cl.ID)
 	h.mu.Unlock()
 }
 
@@ -68,14 +74,21 @@ func (h *ingestHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.P
 	return pk, nil
 }
 
-// markReceived records a PUBREC we are about to send.
-func (h *ingestHook) markReceived(clientID string, id uint16) {
+// markReceived records a PUBREC we are about to send, unless the
+// client's session has started afresh since the pipeline began (then it
+// returns false: the new session knows nothing of the message, which is
+// stored; no PUBREC is due).
+func (h *ingestHook) markReceived(clientID string, session uint64, id uint16) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.session[clientID] != session {
+		return false
+	}
 	if h.received[clientID] == nil {
 		h.received[clientID] = map[uint16]bool{}
 	}
 	h.received[clientID][id] = true
+	return true
 }
 
 func (h *ingestHook) isReceived(clientID string, id uint16) bool {
@@ -155,7 +168,7 @@ func (h *ingestHook) pipeline(cl *mqtt.Client) *pipeline {
 	}
 	p := h.pipelines[cl]
 	if p == nil {
-		p = newPipeline(h, cl, h.b.opts.MaxInflight)
+		p = newPipeline(h, cl, h.session[cl.ID], h.b.opts.MaxInflight)
 		h.pipelines[cl] = p
 	}
 	return p

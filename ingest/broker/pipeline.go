@@ -20,12 +20,13 @@ type pipeline struct {
 	// shadow publishes the client's stored messages to subscribers: an
 	// inline client with the same ID (so No Local holds), which touches
 	// none of the real client's session state
-	shadow *mqtt.Client
-	v5     bool
-	queue  chan *pending // capacity = the window; never closed
-	stop   chan struct{}
-	once   sync.Once
-	done   chan struct{}
+	shadow  *mqtt.Client
+	session uint64 // the client's session when the pipeline began
+	v5      bool
+	queue   chan *pending // capacity = the window; never closed
+	stop    chan struct{}
+	once    sync.Once
+	done    chan struct{}
 
 	mu      sync.Mutex
 	pending map[uint16]bool // packet ids taken and not yet released
@@ -36,13 +37,14 @@ type pending struct {
 	job *ingest.Job
 }
 
-func newPipeline(h *ingestHook, cl *mqtt.Client, window int) *pipeline {
+func newPipeline(h *ingestHook, cl *mqtt.Client, session uint64, window int) *pipeline {
 	shadow := h.b.server.NewClient(nil, cl.Net.Listener, cl.ID, true)
 	shadow.Properties.ProtocolVersion = cl.Properties.ProtocolVersion
 	p := &pipeline{
 		h:       h,
 		cl:      cl,
 		shadow:  shadow,
+		session: session,
 		v5:      cl.Properties.ProtocolVersion == 5,
 		queue:   make(chan *pending, window),
 		stop:    make(chan struct{}),
@@ -123,12 +125,15 @@ func (p *pipeline) release(it *pending) {
 		return
 	}
 	pk := it.pk
-	ack := packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID}
-	if pk.FixedHeader.Qos == 2 {
-		ack.FixedHeader.Type = packets.Pubrec
-		p.h.markReceived(p.cl.ID, pk.PacketID) // before the PUBREL can come
+	switch {
+	case pk.FixedHeader.Qos == 1:
+		_ = p.cl.WritePacket(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID}) // a closed connection: the client resends
+	case p.h.markReceived(p.cl.ID, p.session, pk.PacketID): // before the PUBREL can come
+		_ = p.cl.WritePacket(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Pubrec}, PacketID: pk.PacketID})
+	default:
+		// a new clean session took over the client ID: it knows nothing
+		// of this (stored) message, so no PUBREC is due
 	}
-	_ = p.cl.WritePacket(ack) // a closed connection: the client resends
 	// the topic is resolved: re-applying an alias would rebind it to the
 	// topic it had when the message arrived
 	pk.Properties.TopicAlias, pk.Properties.TopicAliasFlag = 0, false

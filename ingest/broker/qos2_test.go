@@ -11,6 +11,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/tributary-edge/tributary/ingest/mqtttest"
@@ -212,5 +213,21 @@ func TestQoS2PublishersThatSubscribe(t *testing.T) {
 	wg.Wait()
 	if n := len(records(t, e.sp, "telemetry")); n != clients*each {
 		t.Errorf("stored %d records, want %d", n, clients*each)
+	}
+}
+
+// A pipeline of a session that a clean start has replaced marks nothing
+// in the new session: the new client numbers its packets afresh, and its
+// next QoS 2 message with a reused id must be stored, not taken for a
+// resend.
+func TestQoS2StaleSessionMarksNothing(t *testing.T) {
+	h := &ingestHook{received: map[string]map[uint16]bool{}, session: map[string]uint64{}}
+	old := h.session["dev"]
+	h.OnConnect(&mqtt.Client{ID: "dev"}, packets.Packet{Connect: packets.ConnectParams{Clean: true}})
+	if h.markReceived("dev", old, 7) || h.isReceived("dev", 7) {
+		t.Fatal("the old session's late PUBREC was recorded in the new session")
+	}
+	if !h.markReceived("dev", h.session["dev"], 7) || !h.isReceived("dev", 7) {
+		t.Fatal("the current session's PUBREC was not recorded")
 	}
 }

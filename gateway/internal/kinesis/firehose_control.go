@@ -211,7 +211,8 @@ func destination(in map[string]any, suffix string, required bool) (kind string, 
 		return "", nil, newError(errInvalidArgument, "DynamicPartitioningConfiguration is not supported by Tributary; use !{timestamp:…} prefixes")
 	}
 	if c, ok := dest["DataFormatConversionConfiguration"].(map[string]any); ok && c["Enabled"] != false {
-		ser, _ := c["OutputFormatConfiguration"].(map[string]any)["Serializer"].(map[string]any)
+		out, _ := c["OutputFormatConfiguration"].(map[string]any)
+		ser, _ := out["Serializer"].(map[string]any)
 		if _, orc := ser["OrcSerDe"]; orc {
 			return "", nil, newError(errInvalidArgument, "DataFormatConversionConfiguration: ORC output is not supported by Tributary; use ParquetSerDe")
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,11 +72,12 @@ func (g *Gateway) loadFirehoseDeliveries() error {
 	return nil
 }
 
-// saveFirehoseDeliveries writes the API's deliveries, atomically (g.fmu held).
-func (g *Gateway) saveFirehoseDeliveries() error {
+// saveFirehoseDeliveries writes the API's deliveries, but those named in
+// leaving out, atomically (g.fmu held).
+func (g *Gateway) saveFirehoseDeliveries(leaving ...string) error {
 	recs := []firehoseRecord{}
 	for _, d := range g.deliveryList() {
-		if d.fh != nil {
+		if d.fh != nil && !slices.Contains(leaving, d.cfg.Name) {
 			recs = append(recs, firehoseRecord{Meta: *d.fh, Delivery: d.cfg})
 		}
 	}
@@ -168,17 +170,26 @@ func (c firehoseControl) CreateDeliveryStream(spec kinesisapi.DeliverySpec) erro
 	if err := config.CheckDelivery(dc); err != nil {
 		return fmt.Errorf("%w: %v", kinesisapi.ErrDeliveryInvalid, err)
 	}
+	created := false
 	if meta.OwnStream != "" {
 		err := g.spool.CreateStream(spool.StreamConfig{Name: meta.OwnStream, Shards: directPutShards})
 		if err != nil && !errors.Is(err, spool.ErrStreamExists) {
 			return fmt.Errorf("creating the delivery's stream %s: %w", meta.OwnStream, err)
 		}
+		created = err == nil
+	}
+	undo := func() {
+		if created {
+			g.spool.DeleteStream(meta.OwnStream)
+		}
 	}
 	if err := g.startDelivery(dc, meta); err != nil {
+		undo()
 		return fmt.Errorf("%w: %v", kinesisapi.ErrDeliveryInvalid, err)
 	}
 	if err := g.saveFirehoseDeliveries(); err != nil {
 		c.remove(spec.Name)
+		undo()
 		return fmt.Errorf("keeping the delivery in %s: %w", g.firehoseFile(), err)
 	}
 	g.log.Info("delivery created through the Firehose API", "delivery", spec.Name, "type", spec.Type, "destination", destination(dc))
@@ -202,13 +213,16 @@ func (c firehoseControl) DeleteDeliveryStream(name string) error {
 	g := c.g
 	g.fmu.Lock()
 	defer g.fmu.Unlock()
-	if _, err := c.ours(name); err != nil {
+	d, err := c.ours(name)
+	if err != nil {
 		return err
 	}
-	d := c.remove(name)
-	if err := g.saveFirehoseDeliveries(); err != nil {
-		return err
+	// Forget it in the file first: a failure leaves it running, as the
+	// caller is told.
+	if err := g.saveFirehoseDeliveries(name); err != nil {
+		return fmt.Errorf("removing the delivery from %s: %w", g.firehoseFile(), err)
 	}
+	c.remove(name)
 	// Its position, so a delivery made later under the name starts
 	// afresh, and the stream it owned.
 	for _, p := range []string{"uplink:", "uplink-pending:", "uplink-gap:", "uplink-live:", "uplink-live-pending:"} {
@@ -248,11 +262,20 @@ func (c firehoseControl) UpdateDestination(name, version string, spec kinesisapi
 	meta.Updated = time.Now()
 	// The same name, so the same checkpoints: it goes on where it was.
 	c.remove(name)
-	if err := g.startDelivery(dc, &meta); err != nil {
-		g.startDelivery(d.cfg, d.fh) // the old one, as it was
-		return fmt.Errorf("%w: %v", kinesisapi.ErrDeliveryInvalid, err)
+	restore := func(cause error) error {
+		c.remove(name)
+		if err := g.startDelivery(d.cfg, d.fh); err != nil {
+			g.log.Error("cannot restart a delivery as it was after a failed update; it runs again after a restart", "delivery", name, "err", err)
+		}
+		return cause
 	}
-	return g.saveFirehoseDeliveries()
+	if err := g.startDelivery(dc, &meta); err != nil {
+		return restore(fmt.Errorf("%w: %v", kinesisapi.ErrDeliveryInvalid, err))
+	}
+	if err := g.saveFirehoseDeliveries(); err != nil {
+		return restore(fmt.Errorf("keeping the update in %s: %w", g.firehoseFile(), err))
+	}
+	return nil
 }
 
 // applyDestination sets dc's destination from a Firehose destination
