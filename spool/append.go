@@ -99,6 +99,10 @@ func (s *Spool) AppendOne(ctx context.Context, stream string, rec Record) (PutRe
 // all of it is stored or none. Consumers that write results back (SQL apps)
 // use it so that a crash gives neither duplicates nor gaps.
 func (s *Spool) Commit(ctx context.Context, stream string, recs []Record, cps []Checkpoint) ([]PutResult, error) {
+	return s.commit(ctx, stream, recs, cps, nil)
+}
+
+func (s *Spool) commit(ctx context.Context, stream string, recs []Record, cps []Checkpoint, extra []checkpointEntry) ([]PutResult, error) {
 	if len(recs) > 0 {
 		if err := ValidateStreamName(stream); err != nil {
 			return nil, err
@@ -111,6 +115,7 @@ func (s *Spool) Commit(ctx context.Context, stream string, recs []Record, cps []
 	if err != nil {
 		return nil, err
 	}
+	entries = append(entries, extra...)
 	r := &writeReq{stream: stream, recs: s.prepare(recs), cps: entries, atomic: true}
 	if err := s.submit(r); err != nil {
 		return nil, err

@@ -143,25 +143,5 @@ func (s *Spool) DeleteCheckpoints(consumer string) error {
 	if err := validateConsumer(consumer); err != nil {
 		return err
 	}
-	prefix := checkpointPrefix(consumer)
-	var keys [][]byte
-	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			keys = append(keys, it.Item().KeyCopy(nil))
-		}
-		return nil
-	})
-	if err != nil || len(keys) == 0 {
-		return err
-	}
-	wb := s.db.NewWriteBatch()
-	defer wb.Cancel()
-	for _, k := range keys {
-		if err := wb.Delete(k); err != nil {
-			return err
-		}
-	}
-	return wb.Flush()
+	return s.deletePrefix(checkpointPrefix(consumer))
 }

@@ -33,6 +33,7 @@
 //	's' streamID:u32 shard:u32                -> shard stats (shardStats, binary)
 //	'r' streamID:u32 shard:u32 lastSeq:u64    -> chunk: the records ending at lastSeq
 //	'k' len:u8 consumer streamID:u32 shard:u32 -> checkpoint: seq:u64
+//	'a' len:u8 owner key                       -> a consumer's state (opaque bytes)
 //
 // A chunk value is
 //

@@ -10,6 +10,7 @@ const (
 	prefixStats      = 's'
 	prefixChunk      = 'r'
 	prefixCheckpoint = 'k'
+	prefixState      = 'a'
 )
 
 func metaKey(sid uint32) []byte {
@@ -62,3 +63,11 @@ func checkpointKey(consumer string, sid, shard uint32) []byte {
 	k = binary.BigEndian.AppendUint32(k, sid)
 	return binary.BigEndian.AppendUint32(k, shard)
 }
+
+func statePrefix(owner string) []byte {
+	k := make([]byte, 0, 2+len(owner))
+	k = append(k, prefixState, byte(len(owner)))
+	return append(k, owner...)
+}
+
+func stateKey(owner, key string) []byte { return append(statePrefix(owner), key...) }

@@ -276,3 +276,51 @@ func TestDeleteCheckpoints(t *testing.T) {
 		t.Errorf("empty consumer: %v", err)
 	}
 }
+
+// State commits with records and checkpoints, all or nothing.
+func TestCommitState(t *testing.T) {
+	s := openSpool(t, testOptions(t, newFakeClock()))
+	mustCreate(t, s, StreamConfig{Name: "in", Shards: 1})
+	mustCreate(t, s, StreamConfig{Name: "out", Shards: 1})
+	in := mustAppend(t, s, "in", Record{PartitionKey: "k", Data: []byte("1")})
+	cp := Checkpoint{Consumer: "app", Stream: "in", ShardID: in[0].ShardID, SequenceNumber: in[0].SequenceNumber()}
+	if _, err := s.CommitState(context.Background(), "out", []Record{{PartitionKey: "k", Data: []byte("o")}}, []Checkpoint{cp},
+		[]State{{Owner: "app", Key: "windows", Value: []byte("w1")}, {Owner: "app", Key: "empty", Value: []byte{}}}); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, err := s.GetState("app", "windows"); err != nil || !ok || string(v) != "w1" {
+		t.Errorf("GetState = %q, %v, %v", v, ok, err)
+	}
+	if v, ok, _ := s.GetState("app", "empty"); !ok || len(v) != 0 {
+		t.Errorf("an empty value: %q, %v", v, ok)
+	}
+	// a failing commit (a bad record) writes no state
+	_, err := s.CommitState(context.Background(), "out", []Record{{PartitionKey: ""}}, nil, []State{{Owner: "app", Key: "windows", Value: []byte("w2")}})
+	if !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("bad record: %v", err)
+	}
+	if v, _, _ := s.GetState("app", "windows"); string(v) != "w1" {
+		t.Errorf("state written by a failed commit: %q", v)
+	}
+	// a large value goes to Badger's value log: 4 MiB in one commit
+	big := make([]byte, 4<<20)
+	if _, err := s.CommitState(context.Background(), "", nil, nil, []State{{Owner: "app", Key: "big", Value: big}}); err != nil {
+		t.Errorf("4 MiB of state: %v", err)
+	}
+	// nil deletes; DeleteState forgets an owner
+	if _, err := s.CommitState(context.Background(), "", nil, nil, []State{{Owner: "app", Key: "windows"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.GetState("app", "windows"); ok {
+		t.Errorf("state not deleted")
+	}
+	if err := s.DeleteState("app"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.GetState("app", "empty"); ok {
+		t.Errorf("DeleteState left a key")
+	}
+	if _, err := s.CommitState(context.Background(), "", nil, nil, []State{{Owner: "", Key: "x", Value: []byte("v")}}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("empty owner: %v", err)
+	}
+}

@@ -48,9 +48,13 @@ type prepared struct {
 	err  error // validation error: the record is not stored
 }
 
+// checkpointEntry is a key the writer sets with a group's records: a
+// checkpoint (seq), or a consumer's state (val, or del to remove it).
 type checkpointEntry struct {
 	key []byte
 	seq uint64
+	val []byte
+	del bool
 }
 
 // writerState is owned by the writer goroutine.
@@ -435,7 +439,19 @@ func (s *Spool) writeChunks(chunks []*pendingChunk, cps []checkpointEntry, spool
 		stats[live] = st
 	}
 	for _, cp := range cps {
-		if err := set(cp.key, binary.BigEndian.AppendUint64(nil, cp.seq)); err != nil {
+		var err error
+		switch {
+		case cp.del:
+			err = txn.Delete(cp.key)
+			if errors.Is(err, badger.ErrTxnTooBig) {
+				err = fmt.Errorf("%w: %v", ErrTooLarge, err)
+			}
+		case cp.val != nil:
+			err = set(cp.key, cp.val)
+		default:
+			err = set(cp.key, binary.BigEndian.AppendUint64(nil, cp.seq))
+		}
+		if err != nil {
 			return n, err
 		}
 	}
