@@ -34,8 +34,8 @@ type Input struct {
 	pages   chan Page
 	started time.Time
 	ctx     context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 
 	mu      sync.Mutex
 	running map[string]bool // stream/shard with a reader
