@@ -164,6 +164,13 @@ func (a *App) record(fn func(*AppStatus)) {
 	a.mu.Unlock()
 }
 
+// Commit batching: pages waiting are processed together and committed
+// once (one state snapshot per commit, not per page), up to these.
+const (
+	batchPages = 32
+	batchWait  = 20 * time.Millisecond
+)
+
 func (a *App) run() {
 	defer close(a.done)
 	t := time.NewTicker(a.cfg.Tick)
@@ -174,7 +181,7 @@ func (a *App) run() {
 		case <-a.ctx.Done():
 			return
 		case p := <-a.in.Pages():
-			err = a.page(p)
+			err = a.batch(p)
 		case now := <-t.C:
 			err = a.commit(nil, a.cfg.Query.Advance(now))
 		}
@@ -189,8 +196,47 @@ func (a *App) run() {
 	}
 }
 
-// page processes one page and commits it.
-func (a *App) page(p Page) error {
+// batch processes p and the pages that are already waiting (a bounded
+// number, for a bounded time), then commits them once.
+func (a *App) batch(p Page) error {
+	deadline := time.Now().Add(batchWait)
+	cps := map[string]spool.Checkpoint{}
+	var outs []Output
+	for n := 0; ; n++ {
+		outs = append(outs, a.page(p)...)
+		if p.Last != (spool.SeqNum{}) {
+			cps[p.Stream+"/"+p.ShardID] = spool.Checkpoint{Consumer: a.cfg.consumer(), Stream: p.Stream, ShardID: p.ShardID, SequenceNumber: p.Last.String()}
+		}
+		if n+1 == batchPages || time.Now().After(deadline) || a.urgent(outs) {
+			break
+		}
+		select {
+		case p = <-a.in.Pages():
+			continue
+		default:
+		}
+		break
+	}
+	outs = append(outs, a.cfg.Query.Advance(time.Now())...)
+	list := make([]spool.Checkpoint, 0, len(cps))
+	for _, cp := range cps {
+		list = append(list, cp)
+	}
+	return a.commit(list, outs)
+}
+
+// urgent reports outputs for MQTT: alerts do not wait for a fuller batch.
+func (a *App) urgent(outs []Output) bool {
+	for _, o := range outs {
+		if o.Topic != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// page runs one page's records through the query.
+func (a *App) page(p Page) []Output {
 	var outs []Output
 	var bad int64
 	var lastErr error
@@ -202,14 +248,6 @@ func (a *App) page(p Page) error {
 		}
 		outs = append(outs, o...)
 	}
-	outs = append(outs, a.cfg.Query.Advance(time.Now())...)
-	var cp *spool.Checkpoint
-	if p.Last != (spool.SeqNum{}) {
-		cp = &spool.Checkpoint{Consumer: a.cfg.consumer(), Stream: p.Stream, ShardID: p.ShardID, SequenceNumber: p.Last.String()}
-	}
-	if err := a.commit(cp, outs); err != nil {
-		return err
-	}
 	a.record(func(s *AppStatus) {
 		s.RecordsIn += int64(len(p.Records))
 		s.Errors += bad
@@ -220,13 +258,13 @@ func (a *App) page(p Page) error {
 			s.LagMillis = time.Since(p.Records[n-1].Arrival).Milliseconds()
 		}
 	})
-	return nil
+	return outs
 }
 
 // commit writes outputs, the checkpoint and the state in one transaction,
 // then publishes the MQTT outputs.
-func (a *App) commit(cp *spool.Checkpoint, outs []Output) error {
-	if cp == nil && len(outs) == 0 {
+func (a *App) commit(cps []spool.Checkpoint, outs []Output) error {
+	if len(cps) == 0 && len(outs) == 0 {
 		return nil
 	}
 	state, err := a.cfg.Query.Snapshot()
@@ -240,10 +278,6 @@ func (a *App) commit(cp *spool.Checkpoint, outs []Output) error {
 				recs = append(recs, spool.Record{PartitionKey: o.Key, Data: o.Data})
 			}
 		}
-	}
-	var cps []spool.Checkpoint
-	if cp != nil {
-		cps = append(cps, *cp)
 	}
 	res, err := a.sp.CommitState(context.WithoutCancel(a.ctx), a.cfg.Output, recs, cps, []spool.State{{Owner: a.cfg.consumer(), Key: stateKey, Value: state}})
 	if err != nil {

@@ -163,6 +163,13 @@ func (in *Input) parentDone(stream, id string, shards []spool.ShardInfo) bool {
 	return true
 }
 
+// Readers is how many shard readers are running.
+func (in *Input) Readers() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return len(in.running)
+}
+
 // Err returns the last error a reader stopped on (it is restarted by the
 // next scan).
 func (in *Input) Err() error {

@@ -50,6 +50,8 @@ type Config struct {
 	Deliveries []Delivery `yaml:"deliveries"`
 	// Uplink is what the deliveries share.
 	Uplink Uplink `yaml:"uplink"`
+	// Apps are continuous SQL queries over streams.
+	Apps []App `yaml:"apps"`
 }
 
 // HTTP configures the gateway's single listener, which serves the Kinesis
@@ -91,6 +93,7 @@ func Default() *Config {
 		Kinesis:     defaultKinesis(),
 		Deliveries:  []Delivery{},
 		Uplink:      Uplink{S3: UplinkS3{Region: "us-east-1"}},
+		Apps:        []App{},
 	}
 }
 

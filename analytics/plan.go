@@ -1,0 +1,344 @@
+package analytics
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tributary-edge/tributary/analytics/eval"
+	"github.com/tributary-edge/tributary/analytics/sql"
+	"github.com/tributary-edge/tributary/analytics/window"
+)
+
+// Plan is a checked statement, ready to make Queries.
+type Plan struct {
+	SQL        string
+	Source     string // the stream it reads
+	Output     string // the INSERT INTO stream, or ""
+	Topics     []*sql.Template
+	LateStream string
+
+	eventTime compiled // nil: arrival time
+	lateness  time.Duration
+	where     compiled
+	grouped   bool
+	keys      []compiled
+	spec      window.Spec
+	aggArgs   []compiled
+	lagArgs   []compiled
+	lagDefs   []compiled
+	lagKey    []compiled
+	having    compiled
+	cols      []column
+}
+
+// column is one output field.
+type column struct {
+	name string
+	expr compiled
+	star bool // SELECT *: the record's fields
+}
+
+// Compile parses and plans a statement. streams reports whether a stream
+// exists (nil: not checked). Errors carry a position (Caret shows it).
+func Compile(src string, streams func(string) bool) (*Plan, error) {
+	st, err := sql.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	sel := st.Select
+	p := &Plan{SQL: src, Source: sel.From.Source.Stream, grouped: sel.Grouped()}
+	if len(sel.From.Joins) > 0 {
+		return nil, planErr(sel.From.Joins[0], "joins are not supported yet")
+	}
+	if streams != nil && !streams(p.Source) {
+		return nil, planErr(sel.From.Source, "stream %s does not exist", p.Source)
+	}
+	for _, o := range st.Outputs {
+		switch o.Kind {
+		case sql.ToStream:
+			p.Output = o.Stream
+		case sql.ToMQTT:
+			p.Topics = append(p.Topics, o.Topic)
+		}
+	}
+	sc := &scope{source: sel.From.Source.Name(), lags: map[string]int{}}
+	if et := sel.From.Source.EventTime; et != nil {
+		if p.eventTime, err = sc.compile(et.Expr); err != nil {
+			return nil, err
+		}
+		p.lateness, p.LateStream = et.Lateness, et.LateStream
+	}
+	if err := p.planLags(sc, sel); err != nil {
+		return nil, err
+	}
+	if sel.Where != nil {
+		if p.where, err = sc.compile(sel.Where); err != nil {
+			return nil, err
+		}
+	}
+	if p.grouped {
+		err = p.planGrouped(sc, sel)
+	} else {
+		err = p.planColumns(sc, sel.Projections)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.spec.EventTime, p.spec.Lateness = p.eventTime != nil, p.lateness
+	if err := p.spec.Validate(); err != nil {
+		return nil, planErr(sel, "%v", err)
+	}
+	return p, nil
+}
+
+// planLags collects the LAG calls (ungrouped queries; one partition).
+func (p *Plan) planLags(sc *scope, sel *sql.Select) error {
+	var first *sql.Call
+	var lagErr error
+	exprs := []sql.Expr{sel.Where}
+	for _, pr := range sel.Projections {
+		exprs = append(exprs, pr.Expr)
+	}
+	for _, e := range exprs {
+		sql.Walk(e, func(n sql.Expr) bool {
+			c, ok := n.(*sql.Call)
+			if !ok || !sql.IsAnalytic(c.Name) || lagErr != nil {
+				return lagErr == nil
+			}
+			if p.grouped {
+				lagErr = planErr(c, "LAG in a query with GROUP BY is not supported yet")
+				return false
+			}
+			if len(c.Args) > 1 {
+				if l, ok := c.Args[1].(*sql.Literal); !ok || l.Value != int64(1) {
+					lagErr = planErr(c.Args[1], "LAG's offset must be 1 (the previous record)")
+					return false
+				}
+			}
+			if first == nil {
+				first = c
+				var parts []sql.Expr
+				if c.Over != nil {
+					parts = c.Over.PartitionBy
+				}
+				if p.lagKey, lagErr = sc.compileAll(parts); lagErr != nil {
+					return false
+				}
+			} else if overText(c.Over) != overText(first.Over) {
+				lagErr = planErr(c, "every LAG of a query must have the same PARTITION BY (%s)", overText(first.Over))
+				return false
+			}
+			if _, dup := sc.lags[c.String()]; dup {
+				return false
+			}
+			arg, err := sc.compile(c.Args[0])
+			if err != nil {
+				lagErr = err
+				return false
+			}
+			def := compiled(func(*row) any { return nil })
+			if len(c.Args) > 2 {
+				if def, err = sc.compile(c.Args[2]); err != nil {
+					lagErr = err
+					return false
+				}
+			}
+			sc.lags[c.String()] = len(p.lagArgs)
+			p.lagArgs, p.lagDefs = append(p.lagArgs, arg), append(p.lagDefs, def)
+			p.spec.Lags = append(p.spec.Lags, window.LagSpec{})
+			return false
+		})
+	}
+	return lagErr
+}
+
+func overText(o *sql.Over) string {
+	if o == nil {
+		return "no partition"
+	}
+	return o.String()
+}
+
+// aggFuncs maps the aggregate names to the window engine's.
+var aggFuncs = map[string]window.Func{
+	"COUNT": window.FuncCount, "SUM": window.FuncSum, "AVG": window.FuncAvg, "MIN": window.FuncMin, "MAX": window.FuncMax,
+	"FIRST": window.FuncFirst, "LAST": window.FuncLast, "STDDEV": window.FuncStddevSamp, "APPROX_PERCENTILE": window.FuncPercentile,
+}
+
+func (p *Plan) planGrouped(sc *scope, sel *sql.Select) error {
+	w := sel.Window
+	p.spec.Window = window.Window{Kind: windowKinds[w.Kind], Size: w.Size, Advance: w.Advance, Gap: w.Gap, Count: w.Count, Slide: w.Slide}
+	out := &scope{source: sc.source, keys: map[string]int{}, aggs: map[string]int{}, output: true, inWindow: true}
+	for i, k := range sel.GroupBy {
+		c, err := sc.compile(k)
+		if err != nil {
+			return err
+		}
+		p.keys = append(p.keys, c)
+		out.keys[k.String()] = i
+	}
+	// every aggregate of the output and HAVING, once each
+	var aggErr error
+	collect := func(e sql.Expr) {
+		sql.Walk(e, func(n sql.Expr) bool {
+			c, ok := n.(*sql.Call)
+			if !ok || !sql.IsAggregate(c.Name) || aggErr != nil {
+				return aggErr == nil
+			}
+			if _, seen := out.aggs[c.String()]; seen {
+				return false
+			}
+			spec := window.AggSpec{Func: aggFuncs[c.Name], Distinct: c.Distinct}
+			var arg compiled = func(*row) any { return nil }
+			switch {
+			case c.Star:
+				spec.Func = window.FuncCountStar
+			case c.Name == "APPROX_PERCENTILE":
+				if len(c.Args) != 2 {
+					aggErr = planErr(c, "APPROX_PERCENTILE takes a value and a quantile: APPROX_PERCENTILE(x, 0.95)")
+					return false
+				}
+				q, ok := c.Args[1].(*sql.Literal)
+				f, isNum := eval.Cast(q.Value, eval.TypeDouble).(float64)
+				if !ok || !isNum || f < 0 || f > 1 {
+					aggErr = planErr(c.Args[1], "the quantile must be a number from 0 to 1")
+					return false
+				}
+				spec.Param = f
+				fallthrough
+			default:
+				if len(c.Args) < 1 || (len(c.Args) > 1 && c.Name != "APPROX_PERCENTILE") {
+					aggErr = planErr(c, "%s takes one argument", c.Name)
+					return false
+				}
+				if arg, aggErr = sc.compile(c.Args[0]); aggErr != nil {
+					return false
+				}
+			}
+			out.aggs[c.String()] = len(p.spec.Aggregates)
+			p.spec.Aggregates = append(p.spec.Aggregates, spec)
+			p.aggArgs = append(p.aggArgs, arg)
+			return false
+		})
+	}
+	for _, pr := range sel.Projections {
+		if _, star := pr.Expr.(*sql.Star); star {
+			return planErr(pr, "SELECT * is not allowed with GROUP BY: name the keys and aggregates")
+		}
+		collect(pr.Expr)
+	}
+	if sel.Having != nil {
+		collect(sel.Having)
+	}
+	if aggErr != nil {
+		return aggErr
+	}
+	if err := p.planColumns(out, sel.Projections); err != nil {
+		return err
+	}
+	if sel.Having != nil {
+		var err error
+		if p.having, err = out.compile(sel.Having); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var windowKinds = map[sql.WindowKind]window.Kind{
+	sql.Tumbling: window.KindTumbling, sql.Hopping: window.KindHopping, sql.Sliding: window.KindSliding,
+	sql.Session: window.KindSession, sql.CountWindow: window.KindCount,
+}
+
+func (p *Plan) planColumns(sc *scope, projs []*sql.Projection) error {
+	for _, pr := range projs {
+		if _, star := pr.Expr.(*sql.Star); star {
+			p.cols = append(p.cols, column{star: true})
+			continue
+		}
+		c, err := sc.compile(pr.Expr)
+		if err != nil {
+			return err
+		}
+		p.cols = append(p.cols, column{name: pr.OutputName(), expr: c})
+	}
+	return nil
+}
+
+// record builds an output record (JSON, fields in SELECT order) and its
+// value as a map (for topic templates).
+func (p *Plan) record(r *row) ([]byte, map[string]any) {
+	var b bytes.Buffer
+	fields := map[string]any{}
+	b.WriteByte('{')
+	add := func(name string, v any) {
+		if _, dup := fields[name]; dup {
+			return
+		}
+		fields[name] = v
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		k, _ := eval.Encode(name)
+		b.Write(k)
+		b.WriteByte(':')
+		if v == nil {
+			b.WriteString("null")
+			return
+		}
+		j, err := eval.Encode(v)
+		if err != nil {
+			j = []byte("null")
+		}
+		b.Write(j)
+	}
+	for _, c := range p.cols {
+		if c.star {
+			if m, ok := r.rec.(map[string]any); ok {
+				for _, k := range sortedKeys(m) {
+					add(k, m[k])
+				}
+			}
+			continue
+		}
+		add(c.name, c.expr(r))
+	}
+	b.WriteByte('}')
+	return b.Bytes(), fields
+}
+
+// topic renders a template from an output record.
+func topic(t *sql.Template, fields map[string]any) string {
+	var b strings.Builder
+	for _, part := range t.Parts {
+		if part.Field == nil {
+			b.WriteString(part.Text)
+			continue
+		}
+		path := make([]any, 0, len(part.Field.Path))
+		for _, s := range part.Field.Path {
+			if s.IsIndex {
+				path = append(path, s.Index)
+			} else {
+				path = append(path, s.Name)
+			}
+		}
+		v, _ := eval.String(eval.Field(any(fields), path...)).(string)
+		if v == "" {
+			v = "null"
+		}
+		b.WriteString(strings.NewReplacer("/", "_", "+", "_", "#", "_").Replace(v))
+	}
+	return b.String()
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
