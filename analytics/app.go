@@ -57,8 +57,11 @@ type AppConfig struct {
 	Output  string              // the INSERT INTO stream ("": none)
 	Query   Query
 	MQTT    Publisher // for outputs with a Topic (nil: they are dropped and counted)
-	Tick    time.Duration
-	Logger  *slog.Logger
+	// Sink, when set, is given every output after its commit (an ad-hoc
+	// query streaming to a terminal).
+	Sink   func(Output)
+	Tick   time.Duration
+	Logger *slog.Logger
 }
 
 // AppStatus is an app's counters, for the admin API and metrics.
@@ -287,6 +290,11 @@ func (a *App) commit(cps []spool.Checkpoint, outs []Output) error {
 			}
 		}
 		return err
+	}
+	if a.cfg.Sink != nil {
+		for _, o := range outs {
+			a.cfg.Sink(o)
+		}
 	}
 	var published, failed int64
 	for _, o := range outs {

@@ -50,3 +50,10 @@ func (c *Config) validateApps(v *validator) {
 		}
 	}
 }
+
+// ValidateApps checks c's apps alone (an app made through the API).
+func (c *Config) ValidateApps() error {
+	var v validator
+	c.validateApps(&v)
+	return asError(v.errs)
+}

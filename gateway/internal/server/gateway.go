@@ -51,6 +51,8 @@ type Gateway struct {
 	deliveries map[string]*delivery
 	link       *uplink.Link // uplink.bandwidth, shared; nil: none
 	fmu        sync.Mutex   // orders Firehose control-plane changes
+	apps       *apps        // SQL apps
+	amu        sync.Mutex   // orders app creation and deletion
 	started    time.Time
 	metrics    *metrics
 	registry   *prometheus.Registry
@@ -121,8 +123,15 @@ func (g *Gateway) Start(ctx context.Context) error {
 		return err
 	}
 	g.registry.MustRegister(deliveryCollector{g})
+	if err := g.startApps(); err != nil {
+		g.stopDeliveries()
+		sp.Close()
+		return err
+	}
+	g.registry.MustRegister(appCollector{g})
 	if err := g.startMQTT(); err != nil {
 		g.stopMQTT()
+		g.stopApps()
 		g.stopDeliveries()
 		sp.Close()
 		return err
@@ -130,6 +139,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", g.cfg.HTTP.Addr)
 	if err != nil {
 		g.stopMQTT()
+		g.stopApps()
 		g.stopDeliveries()
 		sp.Close()
 		return fmt.Errorf("http.addr: listen on %s: %w", g.cfg.HTTP.Addr, err)
@@ -156,6 +166,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		if err != nil {
 			ln.Close()
 			g.stopMQTT()
+			g.stopApps()
 			g.stopDeliveries()
 			sp.Close()
 			return fmt.Errorf("http.tls: %w", err)
@@ -215,6 +226,7 @@ func (g *Gateway) Close() error {
 			cancel()
 			<-g.serveDone
 		}
+		g.stopApps()       // what was not committed is processed again after a restart
 		g.stopDeliveries() // unconfirmed batches are sent again after a restart
 		if g.spool != nil {
 			if err := g.spool.Close(); err != nil {

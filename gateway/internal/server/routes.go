@@ -26,6 +26,13 @@ func (g *Gateway) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/deliveries/{name}", g.describeDelivery)
 	mux.HandleFunc("POST /api/v1/deliveries/{name}/pause", g.pauseDelivery)
 	mux.HandleFunc("POST /api/v1/deliveries/{name}/resume", g.resumeDelivery)
+	mux.HandleFunc("GET /api/v1/apps", g.listApps)
+	mux.HandleFunc("POST /api/v1/apps", g.createApp)
+	mux.HandleFunc("GET /api/v1/apps/{name}", g.describeApp)
+	mux.HandleFunc("POST /api/v1/apps/{name}/stop", g.stopApp)
+	mux.HandleFunc("POST /api/v1/apps/{name}/start", g.startAppHandler)
+	mux.HandleFunc("DELETE /api/v1/apps/{name}", g.deleteApp)
+	mux.HandleFunc("POST /api/v1/sql", g.adhocQuery)
 	if g.kinesis != nil {
 		mux.Handle("/", g.kinesis) // the Kinesis API: POST to any other path (kinesis.md §1.1)
 	}
