@@ -48,3 +48,29 @@ func TestE2EDeliveries(t *testing.T) {
 		t.Errorf("missing name: %d %s", code, errOut)
 	}
 }
+
+func TestE2ESQL(t *testing.T) {
+	srv := startGateway(t)
+	mustCLI(t, srv, "", "put", "telemetry", "--key", "d1", `{"device":"d1","temp":50}`)
+	out := mustCLI(t, srv, "", "sql", "apps", "create", "hot", "--from", "trim_horizon", "--sql", "INSERT INTO hot SELECT device, temp FROM telemetry WHERE temp > 40")
+	if !strings.Contains(out, "hot") || !strings.Contains(out, "running") {
+		t.Errorf("create:\n%s", out)
+	}
+	if out := mustCLI(t, srv, "", "sql", "apps", "describe", "hot"); !strings.Contains(out, "INSERT INTO hot") {
+		t.Errorf("describe:\n%s", out)
+	}
+	if out := mustCLI(t, srv, "", "sql", "--from", "trim_horizon", "--limit", "1", "SELECT device, temp + 1 AS t FROM telemetry"); strings.TrimSpace(out) != `{"device":"d1","t":51}` {
+		t.Errorf("ad-hoc:\n%s", out)
+	}
+	code, _, errOut := cli(t, srv, "", "sql", "SELECT temp FROM telemetry WHRE temp > 1")
+	if code == 0 || !strings.Contains(errOut, "WHRE") || !strings.Contains(errOut, "^") {
+		t.Errorf("bad SQL: %d\n%s", code, errOut)
+	}
+	if out := mustCLI(t, srv, "", "sql", "functions"); !strings.Contains(out, "json_extract") {
+		t.Errorf("functions:\n%s", out)
+	}
+	if out := mustCLI(t, srv, "", "sql", "apps", "ls"); !strings.Contains(out, "hot") {
+		t.Errorf("ls:\n%s", out)
+	}
+	mustCLI(t, srv, "", "sql", "apps", "delete", "hot")
+}

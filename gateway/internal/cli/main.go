@@ -64,6 +64,7 @@ func init() {
 		{"status", "show the gateway's health, streams and deliveries", statusCmd},
 		{"streams", "list, create, describe, reshard and delete streams", streamsCmd},
 		{"deliveries", "list, describe, pause and resume deliveries upstream", deliveriesCmd},
+		{"sql", "run a query, or manage continuous SQL apps", sqlCmd},
 		{"put", "append records to a stream (from an argument or stdin lines)", putCmd},
 		{"tail", "read records from a stream, optionally following new ones", tailCmd},
 		{"version", "print the version", versionCmd},
