@@ -48,10 +48,11 @@ func planErr(n sql.Node, format string, args ...any) error {
 // row is what an expression reads: the record, and in a grouped query's
 // output the group's keys and aggregate results.
 type row struct {
-	rec    any   // the decoded record (driving source)
-	keys   []any // GROUP BY values (grouped output)
-	aggs   []any // aggregate results (grouped output)
-	lags   []any // LAG results of this record
+	raw    []byte // the record as stored
+	rec    any    // the decoded record (driving source), or the fields read of it
+	keys   []any  // GROUP BY values (grouped output)
+	aggs   []any  // aggregate results (grouped output)
+	lags   []any  // LAG results of this record
 	window [2]int64
 }
 
@@ -67,6 +68,9 @@ type scope struct {
 	lags     map[string]int
 	output   bool // compiling for a grouped query's output (keys and aggregates only)
 	inWindow bool // WINDOW_START()/WINDOW_END() allowed
+	// names collects the top-level fields the record is read at (to
+	// decode only those)
+	names map[string]bool
 }
 
 // compile turns an expression into a function of a row.
@@ -98,6 +102,9 @@ func (sc *scope) compile(e sql.Expr) (compiled, error) {
 			default:
 				path = append(path, s.Name)
 			}
+		}
+		if name, ok := path[0].(string); ok && sc.names != nil {
+			sc.names[name] = true
 		}
 		return func(r *row) any { return eval.Field(r.rec, path...) }, nil
 	case *sql.Unary:

@@ -31,6 +31,10 @@ type Plan struct {
 	lagKey    []compiled
 	having    compiled
 	cols      []column
+	// names are the only top-level fields read (nil: all, for SELECT *);
+	// passthrough: the output record is the input record (SELECT *)
+	names       map[string]bool
+	passthrough bool
 }
 
 // column is one output field.
@@ -63,7 +67,7 @@ func Compile(src string, streams func(string) bool) (*Plan, error) {
 			p.Topics = append(p.Topics, o.Topic)
 		}
 	}
-	sc := &scope{source: sel.From.Source.Name(), lags: map[string]int{}}
+	sc := &scope{source: sel.From.Source.Name(), lags: map[string]int{}, names: map[string]bool{}}
 	if et := sel.From.Source.EventTime; et != nil {
 		if p.eventTime, err = sc.compile(et.Expr); err != nil {
 			return nil, err
@@ -87,6 +91,23 @@ func Compile(src string, streams func(string) bool) (*Plan, error) {
 		return nil, err
 	}
 	p.spec.EventTime, p.spec.Lateness = p.eventTime != nil, p.lateness
+	p.names = sc.names
+	for _, c := range p.cols {
+		if c.star {
+			if len(p.cols) == 1 {
+				p.passthrough = true // the record goes out as it came
+			} else {
+				p.names = nil // every field is needed
+			}
+		}
+	}
+	for _, t := range p.Topics {
+		for _, f := range t.Fields() {
+			if p.names != nil && !f.Path[0].IsIndex {
+				p.names[f.Path[0].Name] = true
+			}
+		}
+	}
 	if err := p.spec.Validate(); err != nil {
 		return nil, planErr(sel, "%v", err)
 	}
@@ -270,6 +291,10 @@ func (p *Plan) planColumns(sc *scope, projs []*sql.Projection) error {
 // record builds an output record (JSON, fields in SELECT order) and its
 // value as a map (for topic templates).
 func (p *Plan) record(r *row) ([]byte, map[string]any) {
+	if p.passthrough {
+		fields, _ := r.rec.(map[string]any)
+		return r.raw, fields
+	}
 	var b bytes.Buffer
 	fields := map[string]any{}
 	b.WriteByte('{')

@@ -32,12 +32,21 @@ func (q *query) Process(ev Event) ([]Output, error) {
 	r := &q.r
 	*r = row{}
 	var recErr error
-	rec, err := eval.Decode(ev.Record.Data)
+	var rec any
+	var err error
+	if p.names != nil {
+		var m map[string]any
+		if m, err = eval.DecodeFields(ev.Record.Data, p.names); err == nil {
+			rec = m
+		}
+	} else {
+		rec, err = eval.Decode(ev.Record.Data)
+	}
 	if err != nil {
 		// NULL semantics: every field is NULL; the record is counted
-		recErr = fmt.Errorf("not JSON: %v", err)
+		recErr = fmt.Errorf("not a JSON object: %w", err)
 	}
-	r.rec = rec
+	r.rec, r.raw = rec, ev.Record.Data
 	t := ev.Arrival
 	if p.eventTime != nil {
 		et, ok := eval.Timestamp(p.eventTime(r))

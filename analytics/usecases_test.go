@@ -66,7 +66,7 @@ GROUP BY device, TUMBLING(INTERVAL '1' MINUTE)`
 	if got := datas(outs); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "not JSON") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "not a JSON object") {
 		t.Errorf("errors %v", errs)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -19,8 +20,8 @@ func Decode(data []byte) (any, error) {
 	if err := d.Decode(&v); err != nil {
 		return nil, err
 	}
-	if d.More() {
-		return nil, fmt.Errorf("more than one JSON value")
+	if _, err := d.Token(); err != io.EOF {
+		return nil, fmt.Errorf("more after the JSON value")
 	}
 	return normalize(v), nil
 }
