@@ -10,7 +10,7 @@ BUILD_SIM   := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(SIM_LDFLAGS)'
 QEMU_ARM64 ?= qemu-aarch64-static
 QEMU_ARM   ?= qemu-arm-static
 # The packages the ARM run covers.
-ARM_PKGS   ?= ./spool/... ./gateway/... ./ingest/... ./uplink/... ./firmware-sim/...
+ARM_PKGS   ?= ./spool/... ./gateway/... ./ingest/... ./uplink/... ./analytics/... ./firmware-sim/...
 
 .PHONY: help build run demo e2e test test-unit test-arm bench cross lint clean
 
@@ -49,7 +49,7 @@ test-arm: ## the spool and gateway tests as arm64 and armv7 binaries under qemu-
 	echo "== armv7 (qemu)"; \
 	CGO_ENABLED=0 GOARCH=arm GOARM=7 TRIBUTARY_TEST_EXEC=$(QEMU_ARM) $(GO) test -count=1 -short -exec $(QEMU_ARM) $(ARM_PKGS)
 
-bench: ## measure: raw disk, appends per durability mode, reads, sustained RSS, 5M-record start-up, MQTT, the Kinesis API, uplink drains and Parquet encoding
+bench: ## measure: raw disk, appends per durability mode, reads, sustained RSS, 5M-record start-up, MQTT, the Kinesis API, uplink drains, Parquet encoding and SQL queries
 	$(GO) test -run '^$$' -bench 'Disk|Append|Read' -benchtime 3s ./spool/
 	$(GO) test -run '^$$' -bench 'SustainRSS' -benchtime 1x ./spool/
 	$(GO) test -run '^$$' -bench 'StartupBacklog' -benchtime 1x -timeout 30m ./spool/ >/dev/null # builds the 5M backlog once
@@ -58,6 +58,8 @@ bench: ## measure: raw disk, appends per durability mode, reads, sustained RSS, 
 	$(GO) test -run '^$$' -bench 'Kinesis' -benchtime 1x -timeout 30m ./gateway/
 	$(GO) test -run '^$$' -bench 'Uplink' -benchtime 1x -timeout 30m ./gateway/
 	$(GO) test -run '^$$' -bench 'ParquetEncode' -benchtime 2s ./uplink/
+	$(GO) test -run '^$$' -bench 'Query' -benchtime 1s -cpu 1 ./analytics/
+	$(GO) test -run '^$$' -bench '.' -benchtime 1s -cpu 1 ./analytics/window/
 
 cross: ## static binaries of both programs for linux arm64, armv7, armv6 and amd64 under dist/
 	GOOS=linux GOARCH=arm64 $(BUILD) -o dist/tributary-linux-arm64 ./gateway

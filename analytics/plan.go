@@ -73,6 +73,9 @@ func Compile(src string, streams func(string) bool) (*Plan, error) {
 			return nil, err
 		}
 		p.lateness, p.LateStream = et.Lateness, et.LateStream
+		if et.LateStream != "" {
+			return nil, planErr(et, "LATE INTO is not supported yet: late records are counted (late_records), not kept")
+		}
 	}
 	if err := p.planLags(sc, sel); err != nil {
 		return nil, err
