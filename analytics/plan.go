@@ -240,6 +240,18 @@ func (p *Plan) planGrouped(sc *scope, sel *sql.Select) error {
 				if arg, aggErr = sc.compile(c.Args[0]); aggErr != nil {
 					return false
 				}
+				if numericAggs[c.Name] {
+					// a value that is not a number is NULL here (ignored),
+					// not a refused row
+					a := arg
+					arg = func(r *row) any {
+						switch v := a(r).(type) {
+						case int64, float64:
+							return v
+						}
+						return nil
+					}
+				}
 			}
 			out.aggs[c.String()] = len(p.spec.Aggregates)
 			p.spec.Aggregates = append(p.spec.Aggregates, spec)
@@ -270,6 +282,9 @@ func (p *Plan) planGrouped(sc *scope, sel *sql.Select) error {
 	}
 	return nil
 }
+
+// numericAggs take numbers only.
+var numericAggs = map[string]bool{"SUM": true, "AVG": true, "STDDEV": true, "APPROX_PERCENTILE": true}
 
 var windowKinds = map[sql.WindowKind]window.Kind{
 	sql.Tumbling: window.KindTumbling, sql.Hopping: window.KindHopping, sql.Sliding: window.KindSliding,
