@@ -42,6 +42,9 @@ type Query interface {
 	// called on the app's goroutine, as the rest.
 	Late() int64
 	StateSize() int
+	// LimitHits counts records refused by a memory cap (groups, windows,
+	// distinct values).
+	LimitHits() int64
 }
 
 // Publisher publishes MQTT messages (the gateway's broker).
@@ -72,6 +75,7 @@ type AppStatus struct {
 	Published    int64
 	Errors       int64 // records that could not be processed (bad JSON, a type error)
 	Late         int64
+	LimitHits    int64 // records refused by a memory cap (groups, windows, distinct values)
 	StateSize    int
 	LagMillis    int64 // arrival of the newest processed record, behind now
 	LastError    string
@@ -311,12 +315,12 @@ func (a *App) commit(cps []spool.Checkpoint, outs []Output) error {
 		}
 		published++
 	}
-	late, size := a.cfg.Query.Late(), a.cfg.Query.StateSize() // the query is this goroutine's
+	late, size, hits := a.cfg.Query.Late(), a.cfg.Query.StateSize(), a.cfg.Query.LimitHits() // the query is this goroutine's
 	a.record(func(s *AppStatus) {
 		s.RecordsOut += int64(len(outs))
 		s.Published += published
 		s.PublishFails += failed
-		s.Late, s.StateSize = late, size
+		s.Late, s.StateSize, s.LimitHits = late, size, hits
 	})
 	return nil
 }

@@ -37,8 +37,9 @@ func (q *counting) Restore(b []byte) error {
 	q.n = binary.BigEndian.Uint64(b)
 	return nil
 }
-func (q *counting) Late() int64    { return 0 }
-func (q *counting) StateSize() int { return 1 }
+func (q *counting) Late() int64      { return 0 }
+func (q *counting) StateSize() int   { return 1 }
+func (q *counting) LimitHits() int64 { return 0 }
 
 type published struct{ topics []string }
 

@@ -149,3 +149,9 @@ func (q *query) Late() int64 { return q.op.Late() }
 
 // StateSize implements Query.
 func (q *query) StateSize() int { s := q.op.Stats(); return s.Groups + s.Windows + s.LagKeys }
+
+// LimitHits implements Query.
+func (q *query) LimitHits() int64 {
+	s := q.op.Stats()
+	return s.GroupLimitHits + s.WindowLimitHits + s.DistinctLimitHits
+}

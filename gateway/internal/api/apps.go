@@ -47,6 +47,7 @@ type App struct {
 	Published   int64     `json:"published"`
 	Errors      int64     `json:"errors"`
 	Late        int64     `json:"late_records"`
+	LimitHits   int64     `json:"limit_hits"` // records refused by a memory cap
 	StateSize   int       `json:"state_size"`
 	LagMillis   int64     `json:"lag_ms"`
 	LastError   string    `json:"last_error,omitempty"`

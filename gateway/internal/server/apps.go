@@ -205,6 +205,7 @@ func (s *sqlApp) api() api.App {
 		st := app.Status()
 		out.State, out.RecordsIn, out.RecordsOut, out.Published, out.Errors = st.State, st.RecordsIn, st.RecordsOut, st.Published, st.Errors
 		out.Late, out.StateSize, out.LagMillis, out.LastError, out.LastErrorAt = st.Late, st.StateSize, st.LagMillis, st.LastError, st.LastErrorAt
+		out.LimitHits = st.LimitHits
 	}
 	return out
 }
@@ -408,6 +409,7 @@ func (g *Gateway) adhocQuery(w http.ResponseWriter, r *http.Request) {
 //
 //	tributary_sql_records_in_total{app}, tributary_sql_records_out_total{app},
 //	tributary_sql_errors_total{app}, tributary_sql_late_records_total{app},
+//	tributary_sql_limit_hits_total{app},
 //	tributary_sql_state_size{app}, tributary_sql_lag_seconds{app},
 //	tributary_sql_running{app}
 type appCollector struct{ g *Gateway }
@@ -417,13 +419,14 @@ var (
 	descAppOut     = prometheus.NewDesc("tributary_sql_records_out_total", "Records an SQL app emitted.", []string{"app"}, nil)
 	descAppErrors  = prometheus.NewDesc("tributary_sql_errors_total", "Records an SQL app could not process (bad JSON, a type error, a cap).", []string{"app"}, nil)
 	descAppLate    = prometheus.NewDesc("tributary_sql_late_records_total", "Records that arrived after their window closed.", []string{"app"}, nil)
+	descAppLimits  = prometheus.NewDesc("tributary_sql_limit_hits_total", "Records refused because a memory cap was reached (groups per window, open windows, distinct values).", []string{"app"}, nil)
 	descAppState   = prometheus.NewDesc("tributary_sql_state_size", "Groups, windows and LAG keys an SQL app holds.", []string{"app"}, nil)
 	descAppLag     = prometheus.NewDesc("tributary_sql_lag_seconds", "How far behind its input's arrival an SQL app is.", []string{"app"}, nil)
 	descAppRunning = prometheus.NewDesc("tributary_sql_running", "1 while an SQL app runs.", []string{"app"}, nil)
 )
 
 func (c appCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descAppIn, descAppOut, descAppErrors, descAppLate, descAppState, descAppLag, descAppRunning} {
+	for _, d := range []*prometheus.Desc{descAppIn, descAppOut, descAppErrors, descAppLate, descAppLimits, descAppState, descAppLag, descAppRunning} {
 		ch <- d
 	}
 }
@@ -442,6 +445,7 @@ func (c appCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descAppOut, prometheus.CounterValue, float64(a.RecordsOut), a.Name)
 		ch <- prometheus.MustNewConstMetric(descAppErrors, prometheus.CounterValue, float64(a.Errors), a.Name)
 		ch <- prometheus.MustNewConstMetric(descAppLate, prometheus.CounterValue, float64(a.Late), a.Name)
+		ch <- prometheus.MustNewConstMetric(descAppLimits, prometheus.CounterValue, float64(a.LimitHits), a.Name)
 		ch <- prometheus.MustNewConstMetric(descAppState, prometheus.GaugeValue, float64(a.StateSize), a.Name)
 		ch <- prometheus.MustNewConstMetric(descAppLag, prometheus.GaugeValue, float64(a.LagMillis)/1000, a.Name)
 		ch <- prometheus.MustNewConstMetric(descAppRunning, prometheus.GaugeValue, running, a.Name)

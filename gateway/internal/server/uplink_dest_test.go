@@ -133,10 +133,14 @@ func TestDeliveryToMQTTKafkaAndNATS(t *testing.T) {
 	})
 
 	for _, name := range []string{"to-mqtt", "to-kafka", "to-nats"} {
-		d, err := c.DescribeDelivery(context.Background(), name)
-		if err != nil || d.Delivered != 200 || d.State != "connected" {
-			t.Errorf("%s: %+v %v", name, d, err)
-		}
+		// the status follows the sink's confirmation, which can come
+		// after the destination has the records
+		var d api.Delivery
+		mqtttest.Eventually(t, 10*time.Second, name+" confirmed", func() bool {
+			var err error
+			d, err = c.DescribeDelivery(context.Background(), name)
+			return err == nil && d.Delivered == 200 && d.State == "connected"
+		})
 		if kind := strings.Fields(d.Destination)[0]; !strings.Contains(name, kind) {
 			t.Errorf("%s: destination %q", name, d.Destination)
 		}
