@@ -391,7 +391,9 @@ func (d *Delivery) deliver(b *Batch, seg *segment) error {
 			break
 		}
 		err := d.cfg.Sink.Send(seg.ctx, b)
-		if seg.ctx.Err() != nil {
+		if err != nil && seg.ctx.Err() != nil {
+			// stopped mid-send; a send that succeeded as the delivery was
+			// being paused is confirmed below, not sent again after Resume
 			return seg.ctx.Err()
 		}
 		switch {
