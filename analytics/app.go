@@ -56,6 +56,7 @@ type Publisher interface {
 type AppConfig struct {
 	Name    string
 	Sources []string            // the streams it reads
+	Tables  []string            // of them, those read from their start (joined tables)
 	From    spool.StartPosition // a shard without a checkpoint starts here
 	Output  string              // the INSERT INTO stream ("": none)
 	Query   Query
@@ -136,6 +137,9 @@ func (a *App) Start(ctx context.Context) error {
 	a.ctx, a.cancel = context.WithCancel(ctx)
 	a.done = make(chan struct{})
 	a.in = NewInput(a.sp, a.cfg.consumer(), a.cfg.Sources, a.cfg.From)
+	for _, t := range a.cfg.Tables {
+		a.in.StartAt(t, spool.StartPosition{Type: spool.TrimHorizon})
+	}
 	a.in.Start(a.ctx)
 	a.record(func(s *AppStatus) { s.State = "running" })
 	go a.run()

@@ -50,6 +50,7 @@ func planErr(n sql.Node, format string, args ...any) error {
 type row struct {
 	raw    []byte // the record as stored
 	rec    any    // the decoded record (driving source), or the fields read of it
+	table  any    // the joined table's record for this one (NULL: none)
 	keys   []any  // GROUP BY values (grouped output)
 	aggs   []any  // aggregate results (grouped output)
 	lags   []any  // LAG results of this record
@@ -62,6 +63,7 @@ type compiled func(r *row) any
 // scope is what an expression may name while it is compiled.
 type scope struct {
 	source string // the driving source's name: a path starting with it is qualified
+	table  string // a joined table's name: a path starting with it reads the table's record
 	// grouped output: group keys by canonical text, aggregates by text
 	keys     map[string]int
 	aggs     map[string]int
@@ -92,16 +94,20 @@ func (sc *scope) compile(e sql.Expr) (compiled, error) {
 		if sc.output {
 			return nil, planErr(x, "%s is neither a GROUP BY key nor inside an aggregate", x)
 		}
+		table := sc.table != "" && len(x.Path) > 1 && !x.Path[0].IsIndex && x.Path[0].Name == sc.table
 		path := make([]any, 0, len(x.Path))
 		for i, s := range x.Path {
 			switch {
 			case s.IsIndex:
 				path = append(path, s.Index)
-			case i == 0 && s.Name == sc.source && len(x.Path) > 1:
-				// qualified by the source's name
+			case i == 0 && len(x.Path) > 1 && (s.Name == sc.source || table):
+				// qualified by a source's name
 			default:
 				path = append(path, s.Name)
 			}
+		}
+		if table {
+			return func(r *row) any { return eval.Field(r.table, path...) }, nil
 		}
 		if name, ok := path[0].(string); ok && sc.names != nil {
 			sc.names[name] = true

@@ -28,7 +28,8 @@ type Input struct {
 	sp       *spool.Spool
 	consumer string
 	streams  []string
-	from     spool.StartPosition // where a shard without a checkpoint starts
+	from     spool.StartPosition            // where a shard without a checkpoint starts
+	fromFor  map[string]spool.StartPosition // per stream, overriding from
 	rescan   time.Duration
 
 	pages   chan Page
@@ -57,6 +58,15 @@ const (
 func NewInput(sp *spool.Spool, consumer string, streams []string, from spool.StartPosition) *Input {
 	return &Input{sp: sp, consumer: consumer, streams: streams, from: from, rescan: time.Second,
 		pages: make(chan Page, queuedPages), running: map[string]bool{}, done: map[string]bool{}}
+}
+
+// StartAt makes a stream's shards without a checkpoint start at pos (a
+// joined table is read from its start). Call before Start.
+func (in *Input) StartAt(stream string, pos spool.StartPosition) {
+	if in.fromFor == nil {
+		in.fromFor = map[string]spool.StartPosition{}
+	}
+	in.fromFor[stream] = pos
 }
 
 // Start begins reading; Pages delivers what is read.
@@ -183,6 +193,9 @@ func (in *Input) Err() error {
 func (in *Input) read(stream string, sh spool.ShardInfo) (end bool, err error) {
 	shardID := sh.ID
 	pos := in.from
+	if p, ok := in.fromFor[stream]; ok {
+		pos = p
+	}
 	if pos.Type == spool.Latest && sh.Created.After(in.started) {
 		// a shard made since the app started holds only what is new
 		pos = spool.StartPosition{Type: spool.TrimHorizon}

@@ -35,6 +35,37 @@ type Plan struct {
 	// passthrough: the output record is the input record (SELECT *)
 	names       map[string]bool
 	passthrough bool
+	join        *tableJoin
+}
+
+// tableJoin is JOIN TABLE: the table stream's latest record per key,
+// looked up by each record of the driving stream.
+type tableJoin struct {
+	stream   string
+	left     bool
+	driveKey compiled // the driving record's side of the ON equality
+	tableKey []any    // the key field's path in a table record
+	cond     compiled // the rest of ON (nil: none)
+}
+
+// maxTableKeys bounds a joined table's keys.
+const maxTableKeys = 100_000
+
+// Sources are the streams the plan reads: the driving one, then a joined
+// table's.
+func (p *Plan) Sources() []string {
+	if p.join != nil {
+		return []string{p.Source, p.join.stream}
+	}
+	return []string{p.Source}
+}
+
+// TableStream is the joined table's stream, or "".
+func (p *Plan) TableStream() string {
+	if p.join == nil {
+		return ""
+	}
+	return p.join.stream
 }
 
 // column is one output field.
@@ -53,8 +84,8 @@ func Compile(src string, streams func(string) bool) (*Plan, error) {
 	}
 	sel := st.Select
 	p := &Plan{SQL: src, Source: sel.From.Source.Stream, grouped: sel.Grouped()}
-	if len(sel.From.Joins) > 0 {
-		return nil, planErr(sel.From.Joins[0], "joins are not supported yet")
+	if len(sel.From.Joins) > 1 {
+		return nil, planErr(sel.From.Joins[1], "a query joins at most one table")
 	}
 	if streams != nil && !streams(p.Source) {
 		return nil, planErr(sel.From.Source, "stream %s does not exist", p.Source)
@@ -68,6 +99,19 @@ func Compile(src string, streams func(string) bool) (*Plan, error) {
 		}
 	}
 	sc := &scope{source: sel.From.Source.Name(), lags: map[string]int{}, names: map[string]bool{}}
+	if len(sel.From.Joins) == 1 {
+		j := sel.From.Joins[0]
+		if !j.Source.Table {
+			return nil, planErr(j, "joins of two streams are not supported yet; JOIN TABLE is")
+		}
+		if streams != nil && !streams(j.Source.Stream) {
+			return nil, planErr(j.Source, "stream %s does not exist", j.Source.Stream)
+		}
+		sc.table = j.Source.Name()
+		if p.join, err = planJoin(sc, j); err != nil {
+			return nil, err
+		}
+	}
 	if et := sel.From.Source.EventTime; et != nil {
 		if p.eventTime, err = sc.compile(et.Expr); err != nil {
 			return nil, err
@@ -384,4 +428,87 @@ func sortedKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// planJoin finds the key of a table join: an equality of ON between a
+// field of the table (its KEY, if given) and an expression of the driving
+// record; the rest of ON is a condition on the pair.
+func planJoin(sc *scope, j *sql.Join) (*tableJoin, error) {
+	tj := &tableJoin{stream: j.Source.Stream, left: j.Kind == sql.LeftJoin}
+	tableField := func(e sql.Expr) (*sql.FieldRef, bool) {
+		f, ok := e.(*sql.FieldRef)
+		if !ok || len(f.Path) < 2 || f.Path[0].IsIndex || f.Path[0].Name != sc.table {
+			return nil, false
+		}
+		if k := j.Source.Key; k != nil && strings.TrimPrefix(f.String(), sc.table+".") != strings.TrimPrefix(k.String(), sc.table+".") {
+			return nil, false
+		}
+		return f, true
+	}
+	var rest []sql.Expr
+	var conj func(e sql.Expr)
+	conj = func(e sql.Expr) {
+		if b, ok := e.(*sql.Binary); ok && b.Op == sql.And {
+			conj(b.L)
+			conj(b.R)
+			return
+		}
+		rest = append(rest, e)
+	}
+	conj(j.On)
+	for i, e := range rest {
+		b, ok := e.(*sql.Binary)
+		if !ok || b.Op != sql.Eq {
+			continue
+		}
+		tf, drive := b.L, b.R
+		f, isTable := tableField(tf)
+		if !isTable {
+			tf, drive = b.R, b.L
+			if f, isTable = tableField(tf); !isTable {
+				continue
+			}
+		}
+		usesTable := false
+		sql.Walk(drive, func(n sql.Expr) bool {
+			if _, t := tableField(n); t {
+				usesTable = true
+			}
+			return !usesTable
+		})
+		if usesTable {
+			continue
+		}
+		c, err := sc.compile(drive)
+		if err != nil {
+			return nil, err
+		}
+		tj.driveKey = c
+		for _, s := range f.Path[1:] {
+			if s.IsIndex {
+				tj.tableKey = append(tj.tableKey, s.Index)
+			} else {
+				tj.tableKey = append(tj.tableKey, s.Name)
+			}
+		}
+		rest = append(rest[:i], rest[i+1:]...)
+		break
+	}
+	if tj.driveKey == nil {
+		return nil, planErr(j.On, "the ON of a table join needs an equality between a field of %s (its key) and the driving record", sc.table)
+	}
+	for _, e := range rest {
+		c, err := sc.compile(e)
+		if err != nil {
+			return nil, err
+		}
+		prev := tj.cond
+		tj.cond = func(r *row) any {
+			if prev != nil && !eval.IsTrue(prev(r)) {
+				return false
+			}
+			return c(r)
+		}
+	}
+	return tj, nil
 }

@@ -1,8 +1,11 @@
 package analytics
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -15,6 +18,14 @@ type query struct {
 	p  *Plan
 	op *window.Operator
 	r  row
+	// table is a joined table: the latest record per key (raw, and
+	// decoded for lookups)
+	table map[string]tableRow
+}
+
+type tableRow struct {
+	raw []byte
+	rec any
 }
 
 // NewQuery returns a fresh query of the plan (its own windows).
@@ -23,12 +34,36 @@ func (p *Plan) NewQuery() (Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &query{p: p, op: op}, nil
+	q := &query{p: p, op: op}
+	if p.join != nil {
+		q.table = map[string]tableRow{}
+	}
+	return q, nil
+}
+
+// updateTable keeps a table record as its key's latest.
+func (q *query) updateTable(data []byte) error {
+	rec, err := eval.Decode(data)
+	if err != nil {
+		return fmt.Errorf("table %s: not JSON: %w", q.p.join.stream, err)
+	}
+	key, ok := eval.String(eval.Field(rec, q.p.join.tableKey...)).(string)
+	if !ok {
+		return fmt.Errorf("table %s: a record without its key field", q.p.join.stream)
+	}
+	if _, known := q.table[key]; !known && len(q.table) >= maxTableKeys {
+		return fmt.Errorf("table %s: %w (%d keys)", q.p.join.stream, window.ErrTooManyGroups, maxTableKeys)
+	}
+	q.table[key] = tableRow{raw: append([]byte(nil), data...), rec: rec}
+	return nil
 }
 
 // Process implements Query.
 func (q *query) Process(ev Event) ([]Output, error) {
 	p := q.p
+	if p.join != nil && ev.Stream == p.join.stream && ev.Stream != p.Source {
+		return nil, q.updateTable(ev.Record.Data)
+	}
 	r := &q.r
 	*r = row{}
 	var recErr error
@@ -47,6 +82,18 @@ func (q *query) Process(ev Event) ([]Output, error) {
 		recErr = fmt.Errorf("not a JSON object: %w", err)
 	}
 	r.rec, r.raw = rec, ev.Record.Data
+	if j := p.join; j != nil {
+		key, _ := eval.String(j.driveKey(r)).(string)
+		if t, ok := q.table[key]; ok {
+			r.table = t.rec
+			if j.cond != nil && !eval.IsTrue(j.cond(r)) {
+				r.table = nil
+			}
+		}
+		if r.table == nil && !j.left {
+			return nil, recErr // an inner join without a match
+		}
+	}
 	t := ev.Arrival
 	if p.eventTime != nil {
 		et, ok := eval.Timestamp(p.eventTime(r))
@@ -138,17 +185,88 @@ func (q *query) Advance(now time.Time) []Output {
 	return q.results(q.op.Advance(now))
 }
 
-// Snapshot implements Query.
-func (q *query) Snapshot() ([]byte, error) { return q.op.MarshalBinary() }
+// Snapshot implements Query: the window operator's snapshot, then, with a
+// table join, the table (key and record, sorted by key).
+func (q *query) Snapshot() ([]byte, error) {
+	b, err := q.op.MarshalBinary()
+	if err != nil || q.table == nil {
+		return b, err
+	}
+	out := binary.AppendUvarint([]byte(tableMagic), uint64(len(b)))
+	out = append(out, b...)
+	keys := make([]string, 0, len(q.table))
+	for k := range q.table {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out = binary.AppendUvarint(out, uint64(len(keys)))
+	for _, k := range keys {
+		out = binary.AppendUvarint(out, uint64(len(k)))
+		out = append(out, k...)
+		raw := q.table[k].raw
+		out = binary.AppendUvarint(out, uint64(len(raw)))
+		out = append(out, raw...)
+	}
+	return out, nil
+}
+
+const tableMagic = "TRQT"
 
 // Restore implements Query.
-func (q *query) Restore(b []byte) error { return q.op.UnmarshalBinary(b) }
+func (q *query) Restore(b []byte) error {
+	if q.table == nil {
+		return q.op.UnmarshalBinary(b)
+	}
+	bad := errors.New("analytics: a query snapshot that is not this query's (with a table)")
+	if !bytes.HasPrefix(b, []byte(tableMagic)) {
+		return bad
+	}
+	b = b[len(tableMagic):]
+	next := func() ([]byte, bool) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return nil, false
+		}
+		v := b[k : k+int(n)]
+		b = b[k+int(n):]
+		return v, true
+	}
+	opSnap, ok := next()
+	if !ok {
+		return bad
+	}
+	if err := q.op.UnmarshalBinary(opSnap); err != nil {
+		return err
+	}
+	n, k := binary.Uvarint(b)
+	if k <= 0 {
+		return bad
+	}
+	b = b[k:]
+	q.table = map[string]tableRow{}
+	for range n {
+		key, ok1 := next()
+		raw, ok2 := next()
+		if !ok1 || !ok2 {
+			return bad
+		}
+		rec, err := eval.Decode(raw)
+		if err != nil {
+			return bad
+		}
+		q.table[string(key)] = tableRow{raw: raw, rec: rec}
+	}
+	return nil
+}
 
 // Late implements Query.
 func (q *query) Late() int64 { return q.op.Late() }
 
 // StateSize implements Query.
-func (q *query) StateSize() int { s := q.op.Stats(); return s.Groups + s.Windows + s.LagKeys }
+func (q *query) StateSize() int {
+	s := q.op.Stats()
+	return s.Groups + s.Windows + s.LagKeys + len(q.table)
+}
 
 // LimitHits implements Query.
 func (q *query) LimitHits() int64 {

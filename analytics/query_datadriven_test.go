@@ -18,7 +18,8 @@ import (
 // outputs each produced.
 //
 //	query            the SQL (input); prints "ok" or the error with its caret
-//	feed             one record per line: ARRIVAL_MS JSON; prints the outputs
+//	feed [stream=S]  one record per line: ARRIVAL_MS JSON (of stream S, default
+//	                 the query's source); prints the outputs
 //	                 ("topic: " first when published) and errors, or (none)
 //	advance MS       an arrival-time clock tick at MS; prints the outputs
 //	restart          a new query from a snapshot of the old one (a crash
@@ -57,6 +58,10 @@ func TestQueries(t *testing.T) {
 				}
 				return "ok\n"
 			case "feed":
+				stream := "s"
+				if d.HasArg("stream") {
+					d.ScanArgs(t, "stream", &stream)
+				}
 				var outs []Output
 				var errs []string
 				for _, line := range strings.Split(d.Input, "\n") {
@@ -65,7 +70,7 @@ func TestQueries(t *testing.T) {
 					if err != nil {
 						d.Fatalf(t, "bad arrival %q", at)
 					}
-					o, err := q.Process(Event{Stream: "s", Record: spool.StoredRecord{PartitionKey: "k", Data: []byte(rec)}, Arrival: time.UnixMilli(ms)})
+					o, err := q.Process(Event{Stream: stream, Record: spool.StoredRecord{PartitionKey: "k", Data: []byte(rec)}, Arrival: time.UnixMilli(ms)})
 					outs = append(outs, o...)
 					if err != nil {
 						errs = append(errs, strings.ReplaceAll(err.Error(), "\n", "; "))

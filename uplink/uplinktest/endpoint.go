@@ -100,6 +100,18 @@ func (e *Endpoint) Snapshot() ([]Request, []string) {
 	return append([]Request(nil), e.requests...), append([]string(nil), e.records...)
 }
 
+// Distinct is how many different records the endpoint has accepted: a
+// resend across a restart (at least once) is counted once.
+func (e *Endpoint) Distinct() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	seen := make(map[string]bool, len(e.records))
+	for _, r := range e.records {
+		seen[r] = true
+	}
+	return len(seen)
+}
+
 // Accepted is how many records the endpoint has accepted.
 func (e *Endpoint) Accepted() int {
 	e.mu.Lock()

@@ -38,6 +38,14 @@ type apps struct {
 	list map[string]*sqlApp
 }
 
+// tables lists a plan's joined table streams.
+func tables(p *analytics.Plan) []string {
+	if t := p.TableStream(); t != "" {
+		return []string{t}
+	}
+	return nil
+}
+
 // brokerPublisher publishes apps' MQTT outputs through the embedded
 // broker, which starts after the apps (it is upstream of them).
 type brokerPublisher struct{ g *Gateway }
@@ -148,7 +156,7 @@ func (s *sqlApp) start(g *Gateway) error {
 		from = spool.StartPosition{Type: spool.TrimHorizon}
 	}
 	app, err := analytics.NewApp(g.spool, analytics.AppConfig{
-		Name: s.cfg.Name, Sources: []string{s.plan.Source}, From: from, Output: s.plan.Output,
+		Name: s.cfg.Name, Sources: s.plan.Sources(), Tables: tables(s.plan), From: from, Output: s.plan.Output,
 		Query: q, MQTT: brokerPublisher{g}, Logger: g.log.With("component", "sql"),
 	})
 	if err != nil {
@@ -362,7 +370,7 @@ func (g *Gateway) adhocQuery(w http.ResponseWriter, r *http.Request) {
 	rand.Read(id[:])
 	name := "adhoc-" + hex.EncodeToString(id[:])
 	results := make(chan []byte, 256)
-	app, err := analytics.NewApp(g.spool, analytics.AppConfig{Name: name, Sources: []string{plan.Source}, From: from, Query: q,
+	app, err := analytics.NewApp(g.spool, analytics.AppConfig{Name: name, Sources: plan.Sources(), Tables: tables(plan), From: from, Query: q,
 		Tick: 200 * time.Millisecond, Logger: g.log.With("component", "sql"),
 		Sink: func(o analytics.Output) {
 			select {

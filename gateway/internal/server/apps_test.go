@@ -148,3 +148,45 @@ func TestAppsAPI(t *testing.T) {
 		t.Errorf("after delete and restart: %v %v", l, err)
 	}
 }
+
+// A table join through the gateway: device metadata in a stream of its
+// own, read from its start, enriches the telemetry.
+func TestAppTableJoin(t *testing.T) {
+	g, c := startGateway(t, nil)
+	ctx := context.Background()
+	if _, err := c.CreateStream(ctx, api.CreateStream{Name: "devices", Shards: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutRecords(ctx, "devices", []api.PutRecord{{PartitionKey: "f1", Data: []byte(`{"id":"f1","site":"shop"}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateApp(ctx, api.CreateApp{Name: "enrich", SQL: "INSERT INTO enriched SELECT t.device, t.temp, devices.site AS site FROM telemetry AS t JOIN TABLE devices ON t.device = devices.id"}); err != nil {
+		t.Fatal(err)
+	}
+	mqtttest.Eventually(t, 10*time.Second, "the table loaded", func() bool {
+		a, err := c.DescribeApp(ctx, "enrich")
+		return err == nil && a.StateSize == 1
+	})
+	if _, err := c.PutRecords(ctx, "telemetry", []api.PutRecord{{PartitionKey: "f1", Data: []byte(`{"device":"f1","temp":3}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	mqtttest.Eventually(t, 10*time.Second, "an enriched record", func() bool {
+		cur, err := g.Spool().Seek("enriched", "shardId-000000000000", spoolTrimHorizon)
+		if err != nil {
+			return false
+		}
+		res, err := g.Spool().Read(cur, readAll)
+		if err != nil {
+			return false
+		}
+		got = got[:0]
+		for _, r := range res.Records {
+			got = append(got, string(r.Data))
+		}
+		return len(got) == 1
+	})
+	if got[0] != `{"device":"f1","temp":3,"site":"shop"}` {
+		t.Errorf("enriched %s", got[0])
+	}
+}
