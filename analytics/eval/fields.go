@@ -26,7 +26,7 @@ func DecodeFields(data []byte, names map[string]bool) (map[string]any, error) {
 	}
 	for {
 		d.space()
-		key, err := d.str()
+		raw, key, err := d.key()
 		if err != nil {
 			return nil, err
 		}
@@ -35,10 +35,14 @@ func DecodeFields(data []byte, names map[string]bool) (map[string]any, error) {
 			return nil, d.fail("expected :")
 		}
 		d.space()
-		if names[key] {
+		// a key without escapes is looked up without a copy
+		if (raw != nil && names[string(raw)]) || (raw == nil && names[key]) {
 			v, err := d.value(0)
 			if err != nil {
 				return nil, err
+			}
+			if raw != nil {
+				key = string(raw)
 			}
 			out[key] = v
 		} else if err := d.skip(0); err != nil {
@@ -93,6 +97,29 @@ func (d *fastDecoder) end() error {
 		return d.fail("more after the object")
 	}
 	return nil
+}
+
+// key reads an object key: its bytes when it has no escape (raw), else
+// the unescaped string.
+func (d *fastDecoder) key() (raw []byte, key string, err error) {
+	if !d.eat('"') {
+		return nil, "", d.fail("expected a string")
+	}
+	start := d.i
+	for d.i < len(d.b) {
+		switch c := d.b[d.i]; {
+		case c == '"':
+			d.i++
+			return d.b[start : d.i-1], "", nil
+		case c == '\\':
+			key, err = d.strSlow(start)
+			return nil, key, err
+		case c < 0x20:
+			return nil, "", d.fail("control character in a string")
+		}
+		d.i++
+	}
+	return nil, "", d.fail("unterminated string")
 }
 
 // str reads a string (the quote at d.i), unescaping it.
@@ -293,16 +320,27 @@ done:
 	if d.i == digits {
 		return nil, d.fail("expected a value")
 	}
-	text := string(d.b[start:d.i])
+	text := d.b[start:d.i]
+	if lead := boolInt(text[0] == '-'); len(text) > lead+1 && text[lead] == '0' && text[lead+1] >= '0' && text[lead+1] <= '9' {
+		return nil, d.fail("leading zero")
+	}
+	if !isFloat && len(text) <= 18 {
+		// small integers without a copy
+		n, neg := int64(0), text[0] == '-'
+		for _, c := range text[boolInt(neg):] {
+			n = n*10 + int64(c-'0')
+		}
+		if neg {
+			n = -n
+		}
+		return n, nil
+	}
 	if !isFloat {
-		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
-			if len(text) > 1 && (text[0] == '0' || (text[0] == '-' && text[1] == '0' && len(text) > 2)) {
-				return nil, d.fail("leading zero")
-			}
+		if n, err := strconv.ParseInt(string(text), 10, 64); err == nil {
 			return n, nil
 		}
 	}
-	f, err := strconv.ParseFloat(text, 64)
+	f, err := strconv.ParseFloat(string(text), 64)
 	if err != nil {
 		return nil, d.fail("bad number")
 	}
@@ -370,4 +408,11 @@ func (d *fastDecoder) skip(depth int) error {
 		_, err := d.value(depth)
 		return err
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

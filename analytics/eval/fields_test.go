@@ -15,7 +15,12 @@ func TestDecodeFields(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %#v\nwant %#v", got, want)
 	}
-	for _, bad := range []string{``, `[1]`, `{"a":1`, `{"a" 1}`, `{"a":01}`, `{"a":tru}`, `{"a":"x}`, `{"a":1}x`, `{"a":1,}`, `{"skip":[1,2}`, "{\"a\":\"\x01\"}"} {
+	nums, err := DecodeFields([]byte(`{"z":0,"m":-0,"n":-12,"big":123456789012345678,"huge":1234567890123456789012,"f":0.5,"e":-1e3,"k\u0041":7}`), map[string]bool{"z": true, "m": true, "n": true, "big": true, "huge": true, "f": true, "e": true, "kA": true})
+	wantNums := map[string]any{"z": int64(0), "m": int64(0), "n": int64(-12), "big": int64(123456789012345678), "huge": 1234567890123456789012.0, "f": 0.5, "e": -1000.0, "kA": int64(7)}
+	if err != nil || !reflect.DeepEqual(nums, wantNums) {
+		t.Errorf("numbers: %#v %v", nums, err)
+	}
+	for _, bad := range []string{``, `[1]`, `{"a":1`, `{"a" 1}`, `{"a":01}`, `{"a":-01}`, `{"a":-}`, `{"a":tru}`, `{"a":"x}`, `{"a":1}x`, `{"a":1,}`, `{"skip":[1,2}`, "{\"a\":\"\x01\"}"} {
 		if _, err := DecodeFields([]byte(bad), map[string]bool{"a": true}); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
