@@ -59,6 +59,7 @@ bench: ## measure: raw disk, appends per durability mode, reads, sustained RSS, 
 	$(GO) test -run '^$$' -bench 'Uplink' -benchtime 1x -timeout 30m ./gateway/
 	$(GO) test -run '^$$' -bench 'ParquetEncode' -benchtime 2s ./uplink/
 	$(GO) test -run '^$$' -bench 'Query' -benchtime 1s -cpu 1 ./analytics/
+	$(GO) test -run '^$$' -bench 'AnomalyLatency' -benchtime 1x ./gateway/internal/server/
 	$(GO) test -run '^$$' -bench '.' -benchtime 1s -cpu 1 ./analytics/window/
 
 cross: ## static binaries of both programs for linux arm64, armv7, armv6 and amd64 under dist/
