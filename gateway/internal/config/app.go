@@ -26,16 +26,7 @@ func (c *Config) validateApps(v *validator) {
 	names := map[string]int{}
 	for i, a := range c.Apps {
 		p := fmt.Sprintf("apps[%d]", i)
-		if msg := checkStreamName(a.Name); msg != "" || len(a.Name) > 100 {
-			if msg == "" {
-				msg = "must be at most 100 characters"
-			}
-			v.check(p+".name", msg)
-		} else if first, dup := names[a.Name]; dup {
-			v.check(p+".name", fmt.Sprintf("duplicate app %q (also apps[%d])", a.Name, first))
-		} else {
-			names[a.Name] = i
-		}
+		v.uniqueName(p+".name", "app", "apps", a.Name, i, names)
 		v.check(p+".from", checkOneOf(a.From, []string{"latest", "trim_horizon"}))
 		if strings.TrimSpace(a.SQL) == "" {
 			v.check(p+".sql", "must not be empty")

@@ -270,16 +270,7 @@ func (c *Config) validateDeliveries(v *validator) {
 	names := map[string]int{}
 	for i, d := range c.Deliveries {
 		p := fmt.Sprintf("deliveries[%d]", i)
-		if msg := checkStreamName(d.Name); msg != "" || len(d.Name) > 100 {
-			if msg == "" {
-				msg = "must be at most 100 characters"
-			}
-			v.check(p+".name", msg)
-		} else if first, dup := names[d.Name]; dup {
-			v.check(p+".name", fmt.Sprintf("duplicate delivery %q (also deliveries[%d])", d.Name, first))
-		} else {
-			names[d.Name] = i
-		}
+		v.uniqueName(p+".name", "delivery", "deliveries", d.Name, i, names)
 		if len(d.Streams) == 0 {
 			v.check(p+".streams", "must name at least one stream")
 		}
@@ -408,6 +399,22 @@ func (t TLSFiles) check() string {
 		return "cert_file and key_file must be set together"
 	}
 	return ""
+}
+
+// uniqueName checks the name of list element i (1..100 of
+// [a-zA-Z0-9_.-], unique in the list; names maps those seen to their
+// index).
+func (v *validator) uniqueName(path, kind, list, name string, i int, names map[string]int) {
+	if msg := checkStreamName(name); msg != "" || len(name) > 100 {
+		if msg == "" {
+			msg = "must be at most 100 characters"
+		}
+		v.check(path, msg)
+	} else if first, dup := names[name]; dup {
+		v.check(path, fmt.Sprintf("duplicate %s %q (also %s[%d])", kind, name, list, first))
+	} else {
+		names[name] = i
+	}
 }
 
 // destinationKeys names the keys that choose a delivery's destination.
