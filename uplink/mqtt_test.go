@@ -48,8 +48,7 @@ func needMosquitto(t *testing.T) string {
 func noPahoLeak(t *testing.T) {
 	t.Cleanup(func() {
 		var leaked []string
-		deadline := time.Now().Add(5 * time.Second)
-		for {
+		gone := func() bool {
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
 			leaked = leaked[:0]
@@ -58,14 +57,10 @@ func noPahoLeak(t *testing.T) {
 					leaked = append(leaked, g)
 				}
 			}
-			if len(leaked) == 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("paho goroutines left running:\n%s", strings.Join(leaked, "\n\n"))
-				return
-			}
-			time.Sleep(10 * time.Millisecond) // polling
+			return len(leaked) == 0
+		}
+		if !mqtttest.Within(5*time.Second, gone) {
+			t.Errorf("paho goroutines left running:\n%s", strings.Join(leaked, "\n\n"))
 		}
 	})
 }

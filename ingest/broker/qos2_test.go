@@ -196,17 +196,13 @@ func TestQoS2PublishersThatSubscribe(t *testing.T) {
 					return
 				}
 			}
-			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			delivered := func() int {
 				mu.Lock()
-				n := len(seen)
-				mu.Unlock()
-				if n == each {
-					break
-				}
-				if time.Now().After(deadline) { // (Eventually calls t.Fatal: not from this goroutine)
-					t.Errorf("client %d: %d of its %d messages delivered back", i, n, each)
-					return
-				}
+				defer mu.Unlock()
+				return len(seen)
+			}
+			if !mqtttest.Within(30*time.Second, func() bool { return delivered() == each }) {
+				t.Errorf("client %d: %d of its %d messages delivered back", i, delivered(), each)
 			}
 		}()
 	}
