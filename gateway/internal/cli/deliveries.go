@@ -39,18 +39,9 @@ func deliveriesCmd(e *env, args []string) int {
 		deliveriesUsage(e.stderr)
 		return exitUsage
 	}
-	pos, code, ok := parse(e, fs, args[1:])
+	pos, code, ok := parseNamed(e, fs, &cf, args[1:], want, "delivery")
 	if !ok {
 		return code
-	}
-	if msg := cf.check(); msg != "" {
-		return usageError(e, fs, "%s", msg)
-	}
-	switch {
-	case len(pos) < want:
-		return usageError(e, fs, "missing delivery NAME")
-	case len(pos) > want:
-		return usageError(e, fs, "unexpected argument %q", pos[want])
 	}
 	c := &api.Client{Base: cf.baseURL()}
 	var list []api.Delivery

@@ -88,9 +88,10 @@ func streamsFlagSet(e *env, name string, cf *clientFlags) *flagSet {
 	return streamsSubcommands.flagSet(e, name, cf)
 }
 
-// parseStreamsArgs parses a streams subcommand's args, which must leave
-// exactly want positional arguments.
-func parseStreamsArgs(e *env, fs *flagSet, cf *clientFlags, args []string, want int) ([]string, int, bool) {
+// parseNamed parses a subcommand's args, which must leave exactly want
+// positional arguments (a missing one is the what's NAME: stream,
+// delivery, app).
+func parseNamed(e *env, fs *flagSet, cf *clientFlags, args []string, want int, what string) ([]string, int, bool) {
 	pos, code, ok := parse(e, fs, args)
 	if !ok {
 		return nil, code, false
@@ -100,7 +101,7 @@ func parseStreamsArgs(e *env, fs *flagSet, cf *clientFlags, args []string, want 
 	}
 	switch {
 	case len(pos) < want:
-		return nil, usageError(e, fs, "missing stream NAME"), false
+		return nil, usageError(e, fs, "missing %s NAME", what), false
 	case len(pos) > want:
 		return nil, usageError(e, fs, "unexpected argument %q", pos[want]), false
 	}
@@ -110,7 +111,7 @@ func parseStreamsArgs(e *env, fs *flagSet, cf *clientFlags, args []string, want 
 func streamsLs(e *env, args []string) int {
 	var cf clientFlags
 	fs := streamsFlagSet(e, "ls", &cf)
-	if _, code, ok := parseStreamsArgs(e, fs, &cf, args, 0); !ok {
+	if _, code, ok := parseNamed(e, fs, &cf, args, 0, "stream"); !ok {
 		return code
 	}
 	c := &api.Client{Base: cf.baseURL()}
@@ -134,7 +135,7 @@ func streamsCreate(e *env, args []string) int {
 	var maxBytes byteSizeFlag
 	fs.Var(&maxBytes, "max-bytes", "size cap `SIZE`: 1GiB, 512MB or bytes; 0 = unlimited (default)")
 	whenFull := fs.String("when-full", "", "at max-bytes: reject_new (default) or drop_oldest")
-	pos, code, ok := parseStreamsArgs(e, fs, &cf, args, 1)
+	pos, code, ok := parseNamed(e, fs, &cf, args, 1, "stream")
 	if !ok {
 		return code
 	}
@@ -170,7 +171,7 @@ func streamsCreate(e *env, args []string) int {
 func streamsDescribe(e *env, args []string) int {
 	var cf clientFlags
 	fs := streamsFlagSet(e, "describe", &cf)
-	pos, code, ok := parseStreamsArgs(e, fs, &cf, args, 1)
+	pos, code, ok := parseNamed(e, fs, &cf, args, 1, "stream")
 	if !ok {
 		return code
 	}
@@ -191,7 +192,7 @@ func streamsReshard(e *env, args []string) int {
 	var cf clientFlags
 	fs := streamsFlagSet(e, "reshard", &cf)
 	shards := fs.Int("shards", 0, "the number of open shards wanted (required)")
-	pos, code, ok := parseStreamsArgs(e, fs, &cf, args, 1)
+	pos, code, ok := parseNamed(e, fs, &cf, args, 1, "stream")
 	if !ok {
 		return code
 	}
@@ -214,7 +215,7 @@ func streamsReshard(e *env, args []string) int {
 func streamsDelete(e *env, args []string) int {
 	var cf clientFlags
 	fs := streamsFlagSet(e, "delete", &cf)
-	pos, code, ok := parseStreamsArgs(e, fs, &cf, args, 1)
+	pos, code, ok := parseNamed(e, fs, &cf, args, 1, "stream")
 	if !ok {
 		return code
 	}
