@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -68,16 +66,9 @@ func (g *Gateway) startApps() error {
 			return fmt.Errorf("apps[%d] (%s): %w", i, ac.Name, err)
 		}
 	}
-	b, err := os.ReadFile(g.appsFile())
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	var saved []config.App
-	if err := json.Unmarshal(b, &saved); err != nil {
-		return fmt.Errorf("%s: %w (the apps made through the API; fix or remove the file)", g.appsFile(), err)
+	if err := readKept(g.appsFile(), "the apps made through the API", &saved); err != nil {
+		return err
 	}
 	for _, ac := range saved {
 		if g.apps.get(ac.Name) != nil {
@@ -194,11 +185,7 @@ func (g *Gateway) saveApps() error {
 			saved = append(saved, s.cfg)
 		}
 	}
-	b, err := json.MarshalIndent(saved, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(g.appsFile(), b)
+	return writeKept(g.appsFile(), saved)
 }
 
 func (s *sqlApp) api() api.App {

@@ -48,16 +48,9 @@ func (g *Gateway) firehoseFile() string {
 // loadFirehoseDeliveries starts the deliveries made through the API. One
 // whose name is now taken by the config file is not started (logged).
 func (g *Gateway) loadFirehoseDeliveries() error {
-	b, err := os.ReadFile(g.firehoseFile())
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	var recs []firehoseRecord
-	if err := json.Unmarshal(b, &recs); err != nil {
-		return fmt.Errorf("%s: %w (the deliveries made through the Firehose API; fix or remove the file)", g.firehoseFile(), err)
+	if err := readKept(g.firehoseFile(), "the deliveries made through the Firehose API", &recs); err != nil {
+		return err
 	}
 	for _, r := range recs {
 		if g.delivery(r.Delivery.Name) != nil {
@@ -81,11 +74,32 @@ func (g *Gateway) saveFirehoseDeliveries(leaving ...string) error {
 			recs = append(recs, firehoseRecord{Meta: *d.fh, Delivery: d.cfg})
 		}
 	}
-	b, err := json.MarshalIndent(recs, "", "  ")
+	return writeKept(g.firehoseFile(), recs)
+}
+
+// readKept reads what the gateway keeps in a JSON file of data_dir
+// (what was made through an API); a missing file is nothing kept.
+func readKept(path, what string, v any) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(g.firehoseFile(), b)
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w (%s; fix or remove the file)", path, err, what)
+	}
+	return nil
+}
+
+// writeKept replaces such a file, atomically.
+func writeKept(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, b)
 }
 
 // writeFileAtomic replaces path with b: a crash leaves the old or the new.
