@@ -24,17 +24,7 @@ func TestKill9DuringDelivery(t *testing.T) {
 	ep := uplinktest.Start(t)
 	requests := func() int { r, _ := ep.Snapshot(); return len(r) }
 	dataDir := t.TempDir()
-	cfgFile := filepath.Join(t.TempDir(), "gateway.yaml")
-	os.WriteFile(cfgFile, fmt.Appendf(nil, `
-mqtt:
-  listen: ""
-deliveries:
-  - name: cloud
-    streams: [telemetry]
-    buffering: {size: 2KiB, interval: 20ms}
-    retry: {min: 10ms, max: 200ms}
-    http: {url: %q}
-`, ep.URL), 0o644)
+	cfgFile := deliveryConfig(t, ep.URL, "200ms")
 
 	rounds := 3
 	if testing.Short() {
@@ -68,17 +58,7 @@ func TestKill9MidOutage(t *testing.T) {
 	ep := uplinktest.Start(t)
 	requests := func() int { r, _ := ep.Snapshot(); return len(r) }
 	dataDir := t.TempDir()
-	cfgFile := filepath.Join(t.TempDir(), "gateway.yaml")
-	os.WriteFile(cfgFile, fmt.Appendf(nil, `
-mqtt:
-  listen: ""
-deliveries:
-  - name: cloud
-    streams: [telemetry]
-    buffering: {size: 2KiB, interval: 20ms}
-    retry: {min: 10ms, max: 100ms}
-    http: {url: %q}
-`, ep.URL), 0o644)
+	cfgFile := deliveryConfig(t, ep.URL, "100ms")
 	var acked []string
 	next := 0
 	round := func(stop syscall.Signal, setup func(), underWay func() bool) {
@@ -111,6 +91,27 @@ deliveries:
 	c := startChild(t, dataDir, "-c", cfgFile)
 	defer func() { c.cmd.Process.Signal(syscall.SIGTERM); <-c.done }()
 	checkDelivered(t, ep, acked)
+}
+
+// deliveryConfig writes a config with one HTTP delivery of telemetry to
+// url in small, fast batches, retried up to retryMax apart.
+func deliveryConfig(t *testing.T, url, retryMax string) string {
+	t.Helper()
+	cfgFile := filepath.Join(t.TempDir(), "gateway.yaml")
+	err := os.WriteFile(cfgFile, fmt.Appendf(nil, `
+mqtt:
+  listen: ""
+deliveries:
+  - name: cloud
+    streams: [telemetry]
+    buffering: {size: 2KiB, interval: 20ms}
+    retry: {min: 10ms, max: %s}
+    http: {url: %q}
+`, retryMax, url), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfgFile
 }
 
 // putTelemetry appends batches of 25 records to telemetry through the
