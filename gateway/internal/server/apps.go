@@ -45,14 +45,16 @@ func tables(p *analytics.Plan) []string {
 }
 
 // brokerPublisher publishes apps' MQTT outputs through the embedded
-// broker, which starts after the apps (it is upstream of them).
+// broker, which starts after the apps (it is upstream of them): the apps'
+// goroutines see it through g.mqttOut, set once it runs.
 type brokerPublisher struct{ g *Gateway }
 
 func (p brokerPublisher) Publish(topic string, payload []byte, retain bool, qos byte) error {
-	if p.g.broker == nil {
-		return errors.New("no MQTT broker (mqtt.listen is empty)")
+	b := p.g.mqttOut.Load()
+	if b == nil {
+		return errors.New("no MQTT broker (mqtt.listen is empty, or it is not started yet)")
 	}
-	return p.g.broker.Server().Publish(topic, payload, retain, qos)
+	return b.Server().Publish(topic, payload, retain, qos)
 }
 
 func (g *Gateway) appsFile() string { return filepath.Join(g.cfg.DataDir, "sql-apps.json") }

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,10 +50,11 @@ type Gateway struct {
 	// deliveries change at run time (the Firehose API): under dmu.
 	dmu        sync.RWMutex
 	deliveries map[string]*delivery
-	link       *uplink.Link // uplink.bandwidth, shared; nil: none
-	fmu        sync.Mutex   // orders Firehose control-plane changes
-	apps       *apps        // SQL apps
-	amu        sync.Mutex   // orders app creation and deletion
+	link       *uplink.Link                  // uplink.bandwidth, shared; nil: none
+	fmu        sync.Mutex                    // orders Firehose control-plane changes
+	apps       *apps                         // SQL apps
+	mqttOut    atomic.Pointer[broker.Broker] // the broker, for the apps' goroutines
+	amu        sync.Mutex                    // orders app creation and deletion
 	started    time.Time
 	metrics    *metrics
 	registry   *prometheus.Registry

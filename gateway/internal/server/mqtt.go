@@ -51,6 +51,7 @@ func (g *Gateway) startMQTT() error {
 		if err := b.Start(); err != nil {
 			return fmt.Errorf("mqtt.listen: %w", err)
 		}
+		g.mqttOut.Store(b)
 	}
 	if bc := mc.Bridge; bc.URL != "" {
 		br, err := bridge.New(bridge.Options{
@@ -79,6 +80,7 @@ func (g *Gateway) stopMQTT() {
 		g.bridge.Close()
 	}
 	if g.broker != nil {
+		g.mqttOut.Store(nil)
 		g.broker.Close()
 	}
 }
