@@ -237,6 +237,9 @@ var aggFuncs = map[string]window.Func{
 
 func (p *Plan) planGrouped(sc *scope, sel *sql.Select) error {
 	w := sel.Window
+	if w.MaxDuration > 0 {
+		return planErr(w, "SESSION's maximum duration is not supported yet: a session closes after its gap")
+	}
 	p.spec.Window = window.Window{Kind: windowKinds[w.Kind], Size: w.Size, Advance: w.Advance, Gap: w.Gap, Count: w.Count, Slide: w.Slide}
 	out := &scope{source: sc.source, keys: map[string]int{}, aggs: map[string]int{}, output: true, inWindow: true}
 	for i, k := range sel.GroupBy {

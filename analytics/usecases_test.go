@@ -158,6 +158,7 @@ func TestPlanErrors(t *testing.T) {
 		{`SELECT WINDOW_START() FROM telemetry`, "WINDOW_START() is only allowed"},
 		{`SELECT APPROX_PERCENTILE(t, 2) FROM telemetry GROUP BY TUMBLING(INTERVAL '1' MINUTE)`, "the quantile must be a number from 0 to 1"},
 		{`SELECT a FROM telemetry WHRE a > 1`, "WHRE"},
+		{`SELECT COUNT(*) FROM telemetry GROUP BY SESSION(30s, 10m)`, "SESSION's maximum duration is not supported yet"},
 	} {
 		_, err := Compile(c.src, streams)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

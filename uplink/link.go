@@ -31,9 +31,6 @@ func NewLink(bytesPerSec int64) *Link {
 		waiting: map[int]int{}, served: map[int]time.Time{}, changed: make(chan struct{})}
 }
 
-// Rate is the link's bytes per second.
-func (l *Link) Rate() int64 { return int64(l.rate) }
-
 // wait takes n bytes at priority prio, sleeping until the bucket has them
 // and no higher priority is waiting (or ctx ends).
 func (l *Link) wait(ctx context.Context, prio, n int) error {
