@@ -200,9 +200,9 @@ func TestBadInputDeleteWhileReading(t *testing.T) {
 	tr := &http.Transport{MaxIdleConnsPerHost: 16}
 	t.Cleanup(tr.CloseIdleConnections)
 	hc := &http.Client{Transport: tr, Timeout: 20 * time.Second}
+	const shards = 4
+	e.mustCreate("cd", shards) // later rounds create it as soon as its name is free
 	for round := range 3 {
-		const shards = 4
-		e.mustCreate("cd", shards)
 		recs := make([]map[string]any, 400)
 		for i := range recs {
 			recs[i] = map[string]any{"PartitionKey": fmt.Sprint("k", i), "Data": bytes.Repeat([]byte{byte(i)}, 100+i)}
@@ -291,11 +291,20 @@ func TestBadInputDeleteWhileReading(t *testing.T) {
 		for err := range errs {
 			t.Error(err)
 		}
-		// Wait for the name to be free again before the next round.
+		// Wait for the name to be free again before the next round: the
+		// stream answers ResourceNotFound at once, but its name is taken
+		// (ResourceInUse, as on AWS while DELETING) until its records are
+		// purged, which under qemu can outlast the first look.
 		mqtttest.Eventually(t, 10*time.Second, "cd to be gone", func() bool {
 			_, err := e.client.DescribeStreamSummary(ctx, &awskinesis.DescribeStreamSummaryInput{StreamName: aws.String("cd")})
 			return apiCode(err) == errResourceNotFound
 		})
+		if round < 2 {
+			mqtttest.Eventually(t, 10*time.Second, "the name cd free", func() bool {
+				_, err := e.client.CreateStream(ctx, &awskinesis.CreateStreamInput{StreamName: aws.String("cd"), ShardCount: aws.Int32(shards)})
+				return err == nil
+			})
+		}
 	}
 
 	// The gateway carries on.
