@@ -104,14 +104,18 @@ func (p *pipeline) run() {
 }
 
 func (p *pipeline) release(it *pending) {
-	defer func() {
+	// The id is released before the answer goes out: once the client has
+	// it, it may reuse the id, and a new message must not be taken for a
+	// resend of this one. (For QoS 2, markReceived covers the id first.)
+	done := func() {
 		p.mu.Lock()
 		delete(p.pending, it.pk.PacketID)
 		p.mu.Unlock()
-	}()
+	}
 	verdict := p.h.verdict(it.job, p.v5)
 	switch {
 	case errors.Is(verdict, errNoAck) || p.cl.Closed():
+		done()
 		return // no acknowledgement: the client resends (on its next connection)
 	case verdict != nil:
 		// refused (MQTT 5): answer in the packet type the QoS calls for,
@@ -121,18 +125,22 @@ func (p *pipeline) release(it *pending) {
 		if it.pk.FixedHeader.Qos == 2 {
 			ack.FixedHeader.Type = packets.Pubrec
 		}
+		done()
 		p.cl.WritePacket(ack)
 		return
 	}
 	pk := it.pk
 	switch {
 	case pk.FixedHeader.Qos == 1:
+		done()
 		_ = p.cl.WritePacket(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Puback}, PacketID: pk.PacketID}) // a closed connection: the client resends
 	case p.h.markReceived(p.cl.ID, p.session, pk.PacketID): // before the PUBREL can come
+		done()
 		_ = p.cl.WritePacket(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Pubrec}, PacketID: pk.PacketID})
 	default:
 		// a new clean session took over the client ID: it knows nothing
 		// of this (stored) message, so no PUBREC is due
+		done()
 	}
 	// the topic is resolved: re-applying an alias would rebind it to the
 	// topic it had when the message arrived
