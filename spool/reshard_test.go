@@ -324,3 +324,78 @@ func TestCommitState(t *testing.T) {
 		t.Errorf("empty owner: %v", err)
 	}
 }
+
+func TestCommitStreams(t *testing.T) {
+	s := openSpool(t, testOptions(t, newFakeClock()))
+	for _, name := range []string{"in", "out", "late"} {
+		mustCreate(t, s, StreamConfig{Name: name, Shards: 2})
+	}
+	in := mustAppend(t, s, "in", Record{PartitionKey: "k", Data: []byte("1")})
+	cp := Checkpoint{Consumer: "app", Stream: "in", ShardID: in[0].ShardID, SequenceNumber: in[0].SequenceNumber()}
+	ctx := context.Background()
+	res, err := s.CommitStreams(ctx, []StreamRecords{
+		{Stream: "out", Records: []Record{{PartitionKey: "a", Data: []byte("o1")}, {PartitionKey: "b", Data: []byte("o2")}}},
+		{Stream: "late", Records: []Record{{PartitionKey: "c", Data: []byte("l1")}}},
+	}, []Checkpoint{cp}, []State{{Owner: "app", Key: "q", Value: []byte("s1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || len(res[0]) != 2 || len(res[1]) != 1 || res[1][0].Err != nil || res[1][0].ShardID == "" {
+		t.Fatalf("results = %+v", res)
+	}
+	if got := countRecords(t, s, "out"); got != 2 {
+		t.Errorf("out holds %d records, want 2", got)
+	}
+	if got := countRecords(t, s, "late"); got != 1 {
+		t.Errorf("late holds %d records, want 1", got)
+	}
+	// one bad record in the second stream refuses all: no output, no
+	// checkpoint, no state
+	cp2 := cp
+	cp2.SequenceNumber = mustAppend(t, s, "in", Record{PartitionKey: "k", Data: []byte("2")})[0].SequenceNumber()
+	_, err = s.CommitStreams(ctx, []StreamRecords{
+		{Stream: "out", Records: []Record{{PartitionKey: "a", Data: []byte("o3")}}},
+		{Stream: "late", Records: []Record{{PartitionKey: "c", Data: []byte("l2")}, {PartitionKey: ""}}},
+	}, []Checkpoint{cp2}, []State{{Owner: "app", Key: "q", Value: []byte("s2")}})
+	if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), `stream "late"`) || !strings.Contains(err.Error(), "record 1") {
+		t.Errorf("bad record in the second stream: %v", err)
+	}
+	if got := countRecords(t, s, "out"); got != 2 {
+		t.Errorf("a refused commit wrote to out: %d records", got)
+	}
+	if v, _, _ := s.GetState("app", "q"); string(v) != "s1" {
+		t.Errorf("a refused commit wrote state %q", v)
+	}
+	if seq, _, _ := s.GetCheckpoint("app", "in", cp.ShardID); seq != cp.SequenceNumber {
+		t.Errorf("a refused commit moved the checkpoint to %s", seq)
+	}
+	// an unknown stream refuses all too
+	if _, err := s.CommitStreams(ctx, []StreamRecords{
+		{Stream: "out", Records: []Record{{PartitionKey: "a", Data: []byte("o3")}}},
+		{Stream: "nope", Records: []Record{{PartitionKey: "c", Data: []byte("x")}}},
+	}, nil, nil); !errors.Is(err, ErrStreamNotFound) {
+		t.Errorf("unknown stream: %v", err)
+	}
+	if got := countRecords(t, s, "out"); got != 2 {
+		t.Errorf("a commit naming an unknown stream wrote to out: %d records", got)
+	}
+	// the writer carries on with ordinary appends
+	mustAppend(t, s, "out", Record{PartitionKey: "a", Data: []byte("o4")})
+	if got := countRecords(t, s, "out"); got != 3 {
+		t.Errorf("out holds %d records after an append, want 3", got)
+	}
+}
+
+// countRecords reads every shard of a stream from its start.
+func countRecords(t *testing.T, s *Spool, stream string) int {
+	t.Helper()
+	desc, err := s.DescribeStream(stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, sh := range desc.Shards {
+		n += len(readAll(t, s, stream, sh.ID, StartPosition{Type: TrimHorizon}))
+	}
+	return n
+}

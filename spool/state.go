@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -25,6 +26,64 @@ type State struct {
 // of the memtable size in key and pointer bytes) and the value log file
 // size; beyond, ErrTooLarge and nothing is written.
 func (s *Spool) CommitState(ctx context.Context, stream string, recs []Record, cps []Checkpoint, state []State) ([]PutResult, error) {
+	extra, err := stateEntries(state)
+	if err != nil {
+		return nil, err
+	}
+	return s.commit(ctx, stream, recs, cps, extra)
+}
+
+// StreamRecords are records for one stream of a CommitStreams.
+type StreamRecords struct {
+	Stream  string
+	Records []Record
+}
+
+// CommitStreams is CommitState over several streams: every part's records,
+// the checkpoints and the state in one transaction, all or nothing — a
+// refused record refuses the whole commit, with an error naming its stream
+// and index. Results are per part, in order.
+func (s *Spool) CommitStreams(ctx context.Context, parts []StreamRecords, cps []Checkpoint, state []State) ([][]PutResult, error) {
+	if len(parts) == 0 {
+		_, err := s.CommitState(ctx, "", nil, cps, state)
+		return nil, err
+	}
+	extra, err := stateEntries(state)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	entries, err := s.checkpointEntries(cps)
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([]*writeReq, len(parts))
+	for i, p := range parts {
+		if len(p.Records) > 0 {
+			if err := ValidateStreamName(p.Stream); err != nil {
+				return nil, err
+			}
+		}
+		reqs[i] = &writeReq{stream: p.Stream, recs: s.prepare(p.Records), atomic: true}
+		if i > 0 {
+			reqs[i].done = make(chan struct{})
+			reqs[i].enqueued = time.Now()
+		}
+	}
+	reqs[0].cps = append(entries, extra...)
+	reqs[0].linked = reqs[1:]
+	err = s.submit(reqs[0])
+	out := make([][]PutResult, len(reqs))
+	for i, r := range reqs {
+		out[i] = r.results
+	}
+	return out, err
+}
+
+// stateEntries turns state values into the entries a commit writes.
+func stateEntries(state []State) ([]checkpointEntry, error) {
 	extra := make([]checkpointEntry, 0, len(state))
 	for i, st := range state {
 		if err := validateConsumer(st.Owner); err != nil {
@@ -36,7 +95,7 @@ func (s *Spool) CommitState(ctx context.Context, stream string, recs []Record, c
 		}
 		extra = append(extra, e)
 	}
-	return s.commit(ctx, stream, recs, cps, extra)
+	return extra, nil
 }
 
 // GetState returns a state value; ok is false if there is none.

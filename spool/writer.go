@@ -20,10 +20,13 @@ const (
 // writeReq is one unit of work for the writer goroutine: either appends
 // (with optional checkpoints, committed atomically) or a control function.
 type writeReq struct {
-	stream  string
-	recs    []prepared
-	cps     []checkpointEntry
-	atomic  bool // all records and checkpoints in one transaction, or none
+	stream string
+	recs   []prepared
+	cps    []checkpointEntry
+	atomic bool // all records and checkpoints in one transaction, or none
+	// linked are more atomic requests, for other streams, committed in
+	// the same transaction as this one: all of them or none
+	linked  []*writeReq
 	control func() error
 
 	enqueued time.Time
@@ -122,7 +125,7 @@ func (s *Spool) runWriter() {
 func (s *Spool) gather(first *writeReq) []*writeReq {
 	group := []*writeReq{first}
 	if first.control != nil || first.atomic {
-		return group
+		return append(group, first.linked...)
 	}
 	records, bytes := len(first.recs), first.size()
 	for records < maxGroupRecords && bytes < maxGroupBytes {
@@ -257,20 +260,19 @@ func (s *Spool) commitAppends(group []*writeReq) {
 			projected[st] += size
 		}
 	}
-	if r := group[0]; r.atomic && r.err == nil {
-		// all or nothing: one refused record refuses the request; it
-		// travels alone, so nothing of the group is written
-		for i := range r.results {
-			if err := r.results[i].Err; err != nil {
-				r.err = fmt.Errorf("record %d: %w", i, err)
-				for live, n := range assignedBefore {
-					live.assigned = n
-				}
-				chunks = nil
+	if group[0].atomic {
+		// all or nothing: one refused record refuses the request and the
+		// requests linked to it; they travel alone, so nothing is written
+		if err := atomicGroupErr(group); err != nil {
+			for live, n := range assignedBefore {
+				live.assigned = n
+			}
+			chunks = nil
+			for _, r := range group {
+				r.err = err
 				for j := range r.results {
-					r.results[j] = PutResult{Err: r.err}
+					r.results[j] = PutResult{Err: err}
 				}
-				break
 			}
 		}
 	}
@@ -370,6 +372,30 @@ func (s *Spool) commitAppends(group []*writeReq) {
 	if kick {
 		s.kickJanitor()
 	}
+}
+
+// atomicGroupErr returns the first error of an atomic group, naming the
+// stream and record when there are several streams.
+func atomicGroupErr(group []*writeReq) error {
+	for _, r := range group {
+		err := r.err
+		for i := range r.results {
+			if err != nil {
+				break
+			}
+			if e := r.results[i].Err; e != nil {
+				err = fmt.Errorf("record %d: %w", i, e)
+			}
+		}
+		if err == nil {
+			continue
+		}
+		if len(group) > 1 {
+			return fmt.Errorf("stream %q: %w", r.stream, err)
+		}
+		return err
+	}
+	return nil
 }
 
 // checkAtomic refuses an atomic request up front if any record is invalid,
