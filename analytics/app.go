@@ -19,11 +19,16 @@ type Event struct {
 }
 
 // Output is one result row: a JSON record for the output stream (keyed
-// by Key) and/or a message for an MQTT topic.
+// by Key) and/or a message for an MQTT topic — or a late record for the
+// LATE INTO stream.
 type Output struct {
 	Key   string // partition key in the output stream
 	Data  []byte // the row as JSON
 	Topic string // "": not published
+	// Stream, when set, is where the record goes instead of the app's
+	// output stream (a late record, as it was stored); it is not
+	// published.
+	Stream string
 }
 
 // Query is a compiled statement: it turns events into outputs, keeps its
@@ -282,31 +287,47 @@ func (a *App) commit(cps []spool.Checkpoint, outs []Output) error {
 	if err != nil {
 		return err
 	}
-	var recs []spool.Record
-	if a.cfg.Output != "" {
-		for _, o := range outs {
-			if o.Data != nil {
-				recs = append(recs, spool.Record{PartitionKey: o.Key, Data: o.Data})
+	parts := []spool.StreamRecords{{Stream: a.cfg.Output}}
+	lateParts := map[string]int{} // LATE INTO streams: index in parts
+	var results int
+	for _, o := range outs {
+		switch {
+		case o.Stream != "":
+			i, ok := lateParts[o.Stream]
+			if !ok {
+				i = len(parts)
+				lateParts[o.Stream] = i
+				parts = append(parts, spool.StreamRecords{Stream: o.Stream})
 			}
+			parts[i].Records = append(parts[i].Records, spool.Record{PartitionKey: o.Key, Data: o.Data})
+		case a.cfg.Output != "" && o.Data != nil:
+			parts[0].Records = append(parts[0].Records, spool.Record{PartitionKey: o.Key, Data: o.Data})
+		}
+		if o.Stream == "" {
+			results++
 		}
 	}
-	res, err := a.sp.CommitState(context.WithoutCancel(a.ctx), a.cfg.Output, recs, cps, []spool.State{{Owner: a.cfg.consumer(), Key: stateKey, Value: state}})
+	res, err := a.sp.CommitStreams(context.WithoutCancel(a.ctx), parts, cps, []spool.State{{Owner: a.cfg.consumer(), Key: stateKey, Value: state}})
 	if err != nil {
-		for _, r := range res {
-			if r.Err != nil {
-				return fmt.Errorf("output record: %w", r.Err)
+		for i, pr := range res {
+			for _, r := range pr {
+				if r.Err != nil {
+					return fmt.Errorf("output record for %s: %w", parts[i].Stream, r.Err)
+				}
 			}
 		}
 		return err
 	}
 	if a.cfg.Sink != nil {
 		for _, o := range outs {
-			a.cfg.Sink(o)
+			if o.Stream == "" {
+				a.cfg.Sink(o)
+			}
 		}
 	}
 	var published, failed int64
 	for _, o := range outs {
-		if o.Topic == "" {
+		if o.Topic == "" || o.Stream != "" {
 			continue
 		}
 		if a.cfg.MQTT == nil {
@@ -321,7 +342,7 @@ func (a *App) commit(cps []spool.Checkpoint, outs []Output) error {
 	}
 	late, size, hits := a.cfg.Query.Late(), a.cfg.Query.StateSize(), a.cfg.Query.LimitHits() // the query is this goroutine's
 	a.record(func(s *AppStatus) {
-		s.RecordsOut += int64(len(outs))
+		s.RecordsOut += int64(results)
 		s.Published += published
 		s.PublishFails += failed
 		s.Late, s.StateSize, s.LimitHits = late, size, hits

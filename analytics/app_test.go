@@ -126,3 +126,91 @@ func TestAppExactlyOnceAcrossRestarts(t *testing.T) {
 		t.Errorf("%d published, first %v", len(pub.topics), pub.topics[:1])
 	}
 }
+
+// A join of two streams with LATE INTO, stopped and started while records
+// arrive: every order is joined with its payment exactly once, and every
+// late payment is in the late stream exactly once (pairs, held records,
+// late records and checkpoints commit together, across three streams).
+func TestAppStreamJoinAcrossRestarts(t *testing.T) {
+	sp := openSpool(t)
+	for _, s := range []string{"orders", "payments", "paid", "late_payments"} {
+		if err := sp.CreateStream(spool.StreamConfig{Name: s, Shards: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const src = `INSERT INTO paid SELECT o.id, p.amount FROM orders AS o EVENT TIME o.ts WITH LATENESS 1h LATE INTO late_payments
+		JOIN payments AS p EVENT TIME p.ts ON o.id = p.order WITHIN 1m`
+	p, err := Compile(src, func(string) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	ts := func(sec int) string { return base.Add(time.Duration(sec) * time.Second).Format(time.RFC3339) }
+	total, lates := 0, 0
+	for round := range 5 {
+		q, err := p.NewQuery()
+		if err != nil {
+			t.Fatal(err)
+		}
+		app, err := NewApp(sp, AppConfig{Name: "join", Sources: p.Sources(), Output: "paid", From: spool.StartPosition{Type: spool.TrimHorizon}, Query: q, Tick: 10 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := app.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var orders, payments []spool.Record
+		for i := total; i < total+300; i++ {
+			id := fmt.Sprintf("o%d", i)
+			orders = append(orders, spool.Record{PartitionKey: id, Data: fmt.Appendf(nil, `{"id":%q,"ts":%q}`, id, ts(i))})
+			payments = append(payments, spool.Record{PartitionKey: id, Data: fmt.Appendf(nil, `{"order":%q,"amount":%d,"ts":%q}`, id, i, ts(i+5))})
+			if i%30 == 29 {
+				payments = append(payments, spool.Record{PartitionKey: id, Data: fmt.Appendf(nil, `{"order":%q,"amount":-1,"ts":%q}`, id, ts(i-3*3600))})
+				lates++
+			}
+		}
+		for _, b := range []struct {
+			s string
+			r []spool.Record
+		}{{"orders", orders}, {"payments", payments}} {
+			if _, err := sp.Append(context.Background(), b.s, b.r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		total += 300
+		if round < 4 {
+			if round%2 == 1 {
+				mqtttest.Eventually(t, 5*time.Second, "some processed", func() bool { return app.Status().RecordsIn > 0 })
+			}
+			app.Close()
+			continue
+		}
+		mqtttest.Eventually(t, 10*time.Second, "all joined", func() bool {
+			return len(readAll(t, sp, "paid")) == total && len(readAll(t, sp, "late_payments")) == lates
+		})
+		// (late records are counted in the query's state, across restarts)
+		if s := app.Status(); s.Late != int64(lates) || s.Errors != 0 || s.RecordsOut == 0 {
+			t.Errorf("status %+v, want %d late", s, lates)
+		}
+		app.Close()
+	}
+	seen := map[string]bool{}
+	for _, o := range readAll(t, sp, "paid") {
+		var id string
+		var amount int
+		if _, err := fmt.Sscanf(o, `{"id":%q,"amount":%d}`, &id, &amount); err != nil || id != fmt.Sprintf("o%d", amount) {
+			t.Fatalf("output %s: %v", o, err)
+		}
+		if seen[id] {
+			t.Fatalf("%s joined twice", id)
+		}
+		seen[id] = true
+	}
+	lateSeen := map[string]bool{}
+	for _, o := range readAll(t, sp, "late_payments") {
+		if !strings.Contains(o, `"amount":-1`) || lateSeen[o] {
+			t.Fatalf("late stream holds %s (twice: %v)", o, lateSeen[o])
+		}
+		lateSeen[o] = true
+	}
+}

@@ -46,7 +46,14 @@ type tableJoin struct {
 	driveKey compiled // the driving record's side of the ON equality
 	tableKey []any    // the key field's path in a table record
 	cond     compiled // the rest of ON (nil: none)
+	// within is set for a join of two streams (see streamjoin.go): records
+	// match when their times are at most within apart
+	within    time.Duration
+	rightTime compiled // the right stream's EVENT TIME, read of row.table
 }
+
+// maxJoinRecords bounds the records a join of two streams holds.
+const maxJoinRecords = 100_000
 
 // maxTableKeys bounds a joined table's keys.
 const maxTableKeys = 100_000
@@ -62,7 +69,7 @@ func (p *Plan) Sources() []string {
 
 // TableStream is the joined table's stream, or "".
 func (p *Plan) TableStream() string {
-	if p.join == nil {
+	if p.join == nil || p.join.within > 0 {
 		return ""
 	}
 	return p.join.stream
@@ -101,11 +108,11 @@ func Compile(src string, streams func(string) bool) (*Plan, error) {
 	sc := &scope{source: sel.From.Source.Name(), lags: map[string]int{}, names: map[string]bool{}}
 	if len(sel.From.Joins) == 1 {
 		j := sel.From.Joins[0]
-		if !j.Source.Table {
-			return nil, planErr(j, "joins of two streams are not supported yet; JOIN TABLE is")
-		}
 		if streams != nil && !streams(j.Source.Stream) {
 			return nil, planErr(j.Source, "stream %s does not exist", j.Source.Stream)
+		}
+		if !j.Source.Table && j.Source.Stream == p.Source {
+			return nil, planErr(j.Source, "a stream cannot be joined with itself")
 		}
 		sc.table = j.Source.Name()
 		if p.join, err = planJoin(sc, j); err != nil {
@@ -117,9 +124,9 @@ func Compile(src string, streams func(string) bool) (*Plan, error) {
 			return nil, err
 		}
 		p.lateness, p.LateStream = et.Lateness, et.LateStream
-		if et.LateStream != "" {
-			return nil, planErr(et, "LATE INTO is not supported yet: late records are counted (late_records), not kept")
-		}
+	}
+	if err := p.planJoinTime(sc, sel); err != nil {
+		return nil, err
 	}
 	if err := p.planLags(sc, sel); err != nil {
 		return nil, err
@@ -138,6 +145,10 @@ func Compile(src string, streams func(string) bool) (*Plan, error) {
 		return nil, err
 	}
 	p.spec.EventTime, p.spec.Lateness = p.eventTime != nil, p.lateness
+	if j := p.join; j != nil && j.within > 0 && j.left && p.eventTime != nil {
+		// a LEFT JOIN's unmatched records come out WITHIN after their time
+		p.spec.Lateness += j.within
+	}
 	p.names = sc.names
 	for _, c := range p.cols {
 		if c.star {
@@ -159,6 +170,30 @@ func Compile(src string, streams func(string) bool) (*Plan, error) {
 		return nil, planErr(sel, "%v", err)
 	}
 	return p, nil
+}
+
+// planJoinTime compiles the right stream's event time of a join of two
+// streams: both sides use event time, or neither does.
+func (p *Plan) planJoinTime(sc *scope, sel *sql.Select) error {
+	if p.join == nil || p.join.within == 0 {
+		return nil
+	}
+	j := sel.From.Joins[0]
+	et := j.Source.EventTime
+	switch {
+	case et == nil && p.eventTime != nil:
+		return planErr(j.Source, "%s needs EVENT TIME too: both streams of a join use event time, or neither does", j.Source.Name())
+	case et != nil && p.eventTime == nil:
+		return planErr(et, "%s has no EVENT TIME: both streams of a join use event time, or neither does", sel.From.Source.Name())
+	case et == nil:
+		return nil
+	}
+	if et.LateStream != "" || et.Lateness != 0 {
+		return planErr(et, "put the lateness and LATE INTO on the first stream's EVENT TIME; they apply to the join as a whole")
+	}
+	var err error
+	p.join.rightTime, err = sc.compile(et.Expr)
+	return err
 }
 
 // planLags collects the LAG calls (ungrouped queries; one partition).
@@ -437,7 +472,14 @@ func sortedKeys(m map[string]any) []string {
 // field of the table (its KEY, if given) and an expression of the driving
 // record; the rest of ON is a condition on the pair.
 func planJoin(sc *scope, j *sql.Join) (*tableJoin, error) {
-	tj := &tableJoin{stream: j.Source.Stream, left: j.Kind == sql.LeftJoin}
+	tj := &tableJoin{stream: j.Source.Stream, left: j.Kind == sql.LeftJoin, within: j.Within}
+	what := "a table join"
+	if !j.Source.Table {
+		what = "a join of two streams"
+		if j.Within <= 0 {
+			return nil, planErr(j, "a join of two streams needs WITHIN: how far apart in time two records may be")
+		}
+	}
 	tableField := func(e sql.Expr) (*sql.FieldRef, bool) {
 		f, ok := e.(*sql.FieldRef)
 		if !ok || len(f.Path) < 2 || f.Path[0].IsIndex || f.Path[0].Name != sc.table {
@@ -498,7 +540,7 @@ func planJoin(sc *scope, j *sql.Join) (*tableJoin, error) {
 		break
 	}
 	if tj.driveKey == nil {
-		return nil, planErr(j.On, "the ON of a table join needs an equality between a field of %s (its key) and the driving record", sc.table)
+		return nil, planErr(j.On, "the ON of %s needs an equality between a field of %s (its key) and the driving record", what, sc.table)
 	}
 	for _, e := range rest {
 		c, err := sc.compile(e)

@@ -21,6 +21,8 @@ type query struct {
 	// table is a joined table: the latest record per key (raw, and
 	// decoded for lookups)
 	table map[string]tableRow
+	// join holds the records of a join of two streams
+	join joinState
 }
 
 type tableRow struct {
@@ -35,7 +37,10 @@ func (p *Plan) NewQuery() (Query, error) {
 		return nil, err
 	}
 	q := &query{p: p, op: op}
-	if p.join != nil {
+	switch {
+	case p.join != nil && p.join.within > 0:
+		q.join = newJoinState()
+	case p.join != nil:
 		q.table = map[string]tableRow{}
 	}
 	return q, nil
@@ -61,7 +66,12 @@ func (q *query) updateTable(data []byte) error {
 // Process implements Query.
 func (q *query) Process(ev Event) ([]Output, error) {
 	p := q.p
-	if p.join != nil && ev.Stream == p.join.stream && ev.Stream != p.Source {
+	j := p.join
+	if j != nil && ev.Stream == j.stream && ev.Stream != p.Source {
+		if j.within > 0 {
+			outs, err := q.joinRight(ev)
+			return q.late(ev, outs, err)
+		}
 		return nil, q.updateTable(ev.Record.Data)
 	}
 	r := &q.r
@@ -82,7 +92,11 @@ func (q *query) Process(ev Event) ([]Output, error) {
 		recErr = fmt.Errorf("not a JSON object: %w", err)
 	}
 	r.rec, r.raw = rec, ev.Record.Data
-	if j := p.join; j != nil {
+	if j != nil && j.within > 0 {
+		outs, err := q.joinLeft(ev, r)
+		return q.late(ev, outs, errors.Join(recErr, err))
+	}
+	if j != nil {
 		key, _ := eval.String(j.driveKey(r)).(string)
 		if t, ok := q.table[key]; ok {
 			r.table = t.rec
@@ -98,10 +112,20 @@ func (q *query) Process(ev Event) ([]Output, error) {
 	if p.eventTime != nil {
 		et, ok := eval.Timestamp(p.eventTime(r))
 		if !ok {
-			return nil, errors.Join(recErr, errors.New("no event time: the event-time field is missing or not a time"))
+			return nil, errors.Join(recErr, errNoEventTime)
 		}
 		t = et
 	}
+	outs, err := q.emit(r, t, ev.Record.PartitionKey)
+	return q.late(ev, outs, errors.Join(recErr, err))
+}
+
+var errNoEventTime = errors.New("no event time: the event-time field is missing or not a time")
+
+// emit runs a row — a record, or a joined pair — through LAG, WHERE and
+// the grouping, at time t.
+func (q *query) emit(r *row, t time.Time, key string) ([]Output, error) {
+	p := q.p
 	if len(p.lagArgs) > 0 {
 		cur := make([]any, len(p.lagArgs))
 		for i, a := range p.lagArgs {
@@ -109,7 +133,7 @@ func (q *query) Process(ev Event) ([]Output, error) {
 		}
 		prev, err := q.op.Previous(values(p.lagKey, r), t, cur)
 		if err != nil {
-			return nil, errors.Join(recErr, err)
+			return nil, err
 		}
 		for i, v := range prev {
 			if v == nil {
@@ -119,17 +143,26 @@ func (q *query) Process(ev Event) ([]Output, error) {
 		r.lags = prev
 	}
 	if p.where != nil && !eval.IsTrue(p.where(r)) {
-		return nil, recErr
+		return nil, nil
 	}
 	if !p.grouped {
-		return []Output{q.output(r, ev.Record.PartitionKey)}, recErr
+		return []Output{q.output(r, key)}, nil
 	}
-	args := values(p.aggArgs, r)
-	res, err := q.op.Add(window.Event{Key: values(p.keys, r), Time: t, Args: args})
+	res, err := q.op.Add(window.Event{Key: values(p.keys, r), Time: t, Args: values(p.aggArgs, r)})
 	if err != nil {
-		return nil, errors.Join(recErr, err)
+		return nil, err
 	}
-	return q.results(res), recErr
+	return q.results(res), nil
+}
+
+// late sends a record that came too late (for its windows, or for a join)
+// to the LATE INTO stream, as it was stored, instead of failing it. It is
+// counted as late either way.
+func (q *query) late(ev Event, outs []Output, err error) ([]Output, error) {
+	if q.p.LateStream == "" || !errors.Is(err, window.ErrLate) {
+		return outs, err
+	}
+	return append(outs, Output{Stream: q.p.LateStream, Key: ev.Record.PartitionKey, Data: ev.Record.Data}), nil
 }
 
 func values(cs []compiled, r *row) []any {
@@ -189,6 +222,9 @@ func (q *query) Advance(now time.Time) []Output {
 // table join, the table (key and record, sorted by key).
 func (q *query) Snapshot() ([]byte, error) {
 	b, err := q.op.MarshalBinary()
+	if err == nil && q.join.sides[0] != nil {
+		return q.join.marshal(b), nil
+	}
 	if err != nil || q.table == nil {
 		return b, err
 	}
@@ -214,6 +250,9 @@ const tableMagic = "TRQT"
 
 // Restore implements Query.
 func (q *query) Restore(b []byte) error {
+	if q.join.sides[0] != nil {
+		return q.restoreJoin(b)
+	}
 	if q.table == nil {
 		return q.op.UnmarshalBinary(b)
 	}
@@ -260,16 +299,16 @@ func (q *query) Restore(b []byte) error {
 }
 
 // Late implements Query.
-func (q *query) Late() int64 { return q.op.Late() }
+func (q *query) Late() int64 { return q.op.Late() + q.join.late }
 
 // StateSize implements Query.
 func (q *query) StateSize() int {
 	s := q.op.Stats()
-	return s.Groups + s.Windows + s.LagKeys + len(q.table)
+	return s.Groups + s.Windows + s.LagKeys + len(q.table) + q.join.n
 }
 
 // LimitHits implements Query.
 func (q *query) LimitHits() int64 {
 	s := q.op.Stats()
-	return s.GroupLimitHits + s.WindowLimitHits + s.DistinctLimitHits
+	return s.GroupLimitHits + s.WindowLimitHits + s.DistinctLimitHits + q.join.limitHits
 }

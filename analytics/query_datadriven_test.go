@@ -20,7 +20,8 @@ import (
 //	query            the SQL (input); prints "ok" or the error with its caret
 //	feed [stream=S]  one record per line: ARRIVAL_MS JSON (of stream S, default
 //	                 the query's source); prints the outputs
-//	                 ("topic: " first when published) and errors, or (none)
+//	                 ("topic: " first when published, "into S: " for a
+//	                 record sent to another stream) and errors, or (none)
 //	advance MS       an arrival-time clock tick at MS; prints the outputs
 //	restart          a new query from a snapshot of the old one (a crash
 //	                 and restart between commits)
@@ -34,6 +35,9 @@ func TestQueries(t *testing.T) {
 			for _, o := range outs {
 				if o.Topic != "" {
 					b.WriteString(o.Topic + ": ")
+				}
+				if o.Stream != "" {
+					b.WriteString("into " + o.Stream + ": ")
 				}
 				b.WriteString(string(o.Data) + "\n")
 			}

@@ -113,11 +113,14 @@ func (g *Gateway) newApp(ac config.App, origin string) (*sqlApp, error) {
 	if err != nil {
 		return nil, err
 	}
-	if plan.Output != "" && !g.streamExists(plan.Output) {
-		if err := g.spool.CreateStream(spool.StreamConfig{Name: plan.Output, Shards: 1}); err != nil && !errors.Is(err, spool.ErrStreamExists) {
-			return nil, fmt.Errorf("creating the output stream %s: %w", plan.Output, err)
+	for _, out := range []string{plan.Output, plan.LateStream} {
+		if out == "" || g.streamExists(out) {
+			continue
 		}
-		g.log.Info("created an app's output stream", "app", ac.Name, "stream", plan.Output)
+		if err := g.spool.CreateStream(spool.StreamConfig{Name: out, Shards: 1}); err != nil && !errors.Is(err, spool.ErrStreamExists) {
+			return nil, fmt.Errorf("creating the output stream %s: %w", out, err)
+		}
+		g.log.Info("created an app's output stream", "app", ac.Name, "stream", out)
 	}
 	return &sqlApp{cfg: ac, origin: origin, plan: plan}, nil
 }
@@ -340,7 +343,7 @@ func (g *Gateway) adhocQuery(w http.ResponseWriter, r *http.Request) {
 		sqlError(w, in.SQL, err)
 		return
 	}
-	plan.Output = "" // an ad-hoc query writes nowhere but here
+	plan.Output, plan.LateStream = "", "" // an ad-hoc query writes nowhere but here
 	q, err := plan.NewQuery()
 	if err != nil {
 		sqlError(w, in.SQL, err)
