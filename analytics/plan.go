@@ -196,11 +196,30 @@ func (p *Plan) planJoinTime(sc *scope, sel *sql.Select) error {
 	return err
 }
 
-// planLags collects the LAG calls (ungrouped queries; one partition).
+// planLags collects the LAG calls. In an ungrouped query LAG reads the
+// previous record of its partition; in a grouped one (called with the
+// output scope) the previous result row of its partition, which must be
+// made of GROUP BY keys: LAG(AVG(temp)) OVER (PARTITION BY device) is the
+// device's average in its previous window.
 func (p *Plan) planLags(sc *scope, sel *sql.Select) error {
 	var first *sql.Call
 	var lagErr error
-	exprs := []sql.Expr{sel.Where}
+	var exprs []sql.Expr
+	if p.grouped && !sc.output {
+		// a grouped query's LAGs are planned with its output
+		sql.Walk(sel.Where, func(n sql.Expr) bool {
+			if c, ok := n.(*sql.Call); ok && sql.IsAnalytic(c.Name) && lagErr == nil {
+				lagErr = planErr(c, "LAG is not allowed in the WHERE of a query with GROUP BY (it compares result rows: use HAVING)")
+			}
+			return lagErr == nil
+		})
+		return lagErr
+	}
+	if p.grouped {
+		exprs = append(exprs, sel.Having)
+	} else {
+		exprs = append(exprs, sel.Where)
+	}
 	for _, pr := range sel.Projections {
 		exprs = append(exprs, pr.Expr)
 	}
@@ -209,10 +228,6 @@ func (p *Plan) planLags(sc *scope, sel *sql.Select) error {
 			c, ok := n.(*sql.Call)
 			if !ok || !sql.IsAnalytic(c.Name) || lagErr != nil {
 				return lagErr == nil
-			}
-			if p.grouped {
-				lagErr = planErr(c, "LAG in a query with GROUP BY is not supported yet")
-				return false
 			}
 			if len(c.Args) > 1 {
 				if l, ok := c.Args[1].(*sql.Literal); !ok || l.Value != int64(1) {
@@ -276,7 +291,10 @@ func (p *Plan) planGrouped(sc *scope, sel *sql.Select) error {
 		return planErr(w, "SESSION's maximum duration is not supported yet: a session closes after its gap")
 	}
 	p.spec.Window = window.Window{Kind: windowKinds[w.Kind], Size: w.Size, Advance: w.Advance, Gap: w.Gap, Count: w.Count, Slide: w.Slide}
-	out := &scope{source: sc.source, keys: map[string]int{}, aggs: map[string]int{}, output: true, inWindow: true}
+	if w.Kind == sql.CountWindow && w.Slide == 0 {
+		p.spec.Window.Slide = w.Count // COUNT_WINDOW(n): back to back
+	}
+	out := &scope{source: sc.source, keys: map[string]int{}, aggs: map[string]int{}, lags: map[string]int{}, output: true, inWindow: true}
 	for i, k := range sel.GroupBy {
 		c, err := sc.compile(k)
 		if err != nil {
@@ -352,6 +370,9 @@ func (p *Plan) planGrouped(sc *scope, sel *sql.Select) error {
 	}
 	if aggErr != nil {
 		return aggErr
+	}
+	if err := p.planLags(out, sel); err != nil {
+		return err
 	}
 	if err := p.planColumns(out, sel.Projections); err != nil {
 		return err

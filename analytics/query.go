@@ -126,7 +126,7 @@ var errNoEventTime = errors.New("no event time: the event-time field is missing 
 // the grouping, at time t.
 func (q *query) emit(r *row, t time.Time, key string) ([]Output, error) {
 	p := q.p
-	if len(p.lagArgs) > 0 {
+	if len(p.lagArgs) > 0 && !p.grouped {
 		cur := make([]any, len(p.lagArgs))
 		for i, a := range p.lagArgs {
 			cur[i] = a(r)
@@ -181,6 +181,7 @@ func (q *query) results(res []window.Result) []Output {
 	var outs []Output
 	for _, w := range res {
 		r := &row{keys: w.Key, aggs: w.Values, window: [2]int64{w.Start.UnixMilli(), w.End.UnixMilli()}}
+		q.resultLags(r, w.End)
 		if q.p.having != nil && !eval.IsTrue(q.p.having(r)) {
 			continue
 		}
@@ -195,6 +196,30 @@ func (q *query) results(res []window.Result) []Output {
 		outs = append(outs, q.output(r, key))
 	}
 	return outs
+}
+
+// resultLags sets a grouped query's LAG values: each partition's
+// previous result row (NULL, or the default, for its first, or when the
+// LAG state is full).
+func (q *query) resultLags(r *row, end time.Time) {
+	p := q.p
+	if len(p.lagArgs) == 0 {
+		return
+	}
+	cur := make([]any, len(p.lagArgs))
+	for i, a := range p.lagArgs {
+		cur[i] = a(r)
+	}
+	prev, err := q.op.Previous(values(p.lagKey, r), end, cur)
+	if err != nil {
+		prev = make([]any, len(cur))
+	}
+	for i, v := range prev {
+		if v == nil {
+			prev[i] = p.lagDefs[i](r)
+		}
+	}
+	r.lags = prev
 }
 
 // output builds one output: the record, and a message per MQTT topic.
