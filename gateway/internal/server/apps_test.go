@@ -190,3 +190,63 @@ func TestAppTableJoin(t *testing.T) {
 		t.Errorf("enriched %s", got[0])
 	}
 }
+
+// A join of two streams through the gateway, with LATE INTO: the late
+// stream is created like the output stream, and a payment too late for
+// the join lands there as it was put.
+func TestAppStreamJoinLateInto(t *testing.T) {
+	g, c := startGateway(t, nil)
+	ctx := context.Background()
+	if _, err := c.CreateStream(ctx, api.CreateStream{Name: "payments", Shards: 1}); err != nil {
+		t.Fatal(err)
+	}
+	const sql = `INSERT INTO paid SELECT t.device, p.amount FROM telemetry AS t EVENT TIME t.ts LATE INTO late_payments
+		JOIN payments AS p EVENT TIME p.ts ON t.device = p.device WITHIN 1m`
+	if _, err := c.CreateApp(ctx, api.CreateApp{Name: "pay", SQL: sql}); err != nil {
+		t.Fatal(err)
+	}
+	if !g.streamExists("late_payments") || !g.streamExists("paid") {
+		t.Fatalf("the output and late streams were not created")
+	}
+	put := func(stream, data string) {
+		t.Helper()
+		if _, err := c.PutRecords(ctx, stream, []api.PutRecord{{PartitionKey: "d", Data: []byte(data)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("telemetry", `{"device":"d","ts":"2026-11-26T12:00:00Z"}`)
+	read := func(stream string) []string {
+		cur, err := g.Spool().Seek(stream, "shardId-000000000000", spoolTrimHorizon)
+		if err != nil {
+			return nil
+		}
+		res, err := g.Spool().Read(cur, readAll)
+		if err != nil {
+			return nil
+		}
+		var out []string
+		for _, r := range res.Records {
+			out = append(out, string(r.Data))
+		}
+		return out
+	}
+	mqtttest.Eventually(t, 10*time.Second, "the order read", func() bool {
+		a, err := c.DescribeApp(ctx, "pay")
+		return err == nil && a.RecordsIn == 1
+	})
+	put("payments", `{"device":"d","amount":7,"ts":"2026-11-26T12:00:30Z"}`)
+	mqtttest.Eventually(t, 10*time.Second, "a joined record", func() bool { return len(read("paid")) == 1 })
+	late := `{"device":"d","amount":1,"ts":"2026-11-26T11:00:00Z"}`
+	put("payments", late)
+	mqtttest.Eventually(t, 10*time.Second, "the late payment kept", func() bool { return len(read("late_payments")) == 1 })
+	if got := read("paid"); got[0] != `{"device":"d","amount":7}` {
+		t.Errorf("joined %s", got[0])
+	}
+	if got := read("late_payments"); got[0] != late {
+		t.Errorf("late stream holds %s", got[0])
+	}
+	a, err := c.DescribeApp(ctx, "pay")
+	if err != nil || a.Late != 1 {
+		t.Errorf("described %+v, %v: want 1 late", a, err)
+	}
+}
