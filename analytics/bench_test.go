@@ -17,6 +17,7 @@ import (
 //	projection   three functions per record
 //	tumbling     1-minute averages over 10,000 devices
 //	fraud        the sliding-window fraud query over 10,000 cards
+//	stream-join  two streams joined within 10 s (about 10,000 records held)
 func BenchmarkQuery(b *testing.B) {
 	pad := strings.Repeat("x", 90)
 	rec := func(i int) []byte {
@@ -49,6 +50,30 @@ func BenchmarkQuery(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
 		})
 	}
+	b.Run("stream-join", func(b *testing.B) {
+		// orders and payments of 10,000 keys, alternating, joined within
+		// 10 s; a second of records per 1,000 of them
+		p, err := Compile(`SELECT o.device, p.amount FROM t AS o JOIN pay AS p ON o.device = p.device WITHIN 10s`, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		q, _ := p.NewQuery()
+		recs := make([][]byte, 4096)
+		for i := range recs {
+			recs[i] = rec(i)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			stream := "t"
+			if i%2 == 1 {
+				stream = "pay"
+			}
+			at := time.Unix(1_800_000_000, 0).Add(time.Duration(i) * time.Millisecond)
+			q.Process(Event{Stream: stream, Record: spool.StoredRecord{PartitionKey: "k", Data: recs[(i/2)%len(recs)]}, Arrival: at})
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	})
 	b.Run("idle-app", func(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
