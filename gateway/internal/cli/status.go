@@ -12,6 +12,7 @@ type statusReport struct {
 	Health     api.Health     `json:"health"`
 	Streams    []api.Stream   `json:"streams"`
 	Deliveries []api.Delivery `json:"deliveries"`
+	Sensors    []api.Sensor   `json:"sensors"`
 }
 
 // statusCmd shows the gateway at a glance: its health, its streams and
@@ -20,7 +21,7 @@ type statusReport struct {
 // when the gateway answers, whatever the deliveries' states.
 func statusCmd(e *env, args []string) int {
 	var cf clientFlags
-	fs := newFlagSet("status", "", "Show the gateway's health, streams and deliveries.")
+	fs := newFlagSet("status", "", "Show the gateway's health, streams, deliveries and sensors.")
 	cf.register(e, fs, "table", "json")
 	pos, code, ok := parse(e, fs, args)
 	if !ok {
@@ -44,6 +45,9 @@ func statusCmd(e *env, args []string) int {
 	if r.Deliveries, err = c.ListDeliveries(e.ctx); err != nil {
 		return reportError(e, cf.baseURL(), err)
 	}
+	if r.Sensors, err = c.ListSensors(e.ctx); err != nil {
+		return reportError(e, cf.baseURL(), err)
+	}
 	if cf.output == "json" {
 		writeJSON(e.stdout, r)
 		return exitOK
@@ -54,6 +58,10 @@ func statusCmd(e *env, args []string) int {
 	fmt.Fprintf(e.stdout, "\ndeliveries (%d)\n", len(r.Deliveries))
 	if len(r.Deliveries) > 0 {
 		writeDeliveryTable(e.stdout, r.Deliveries)
+	}
+	if len(r.Sensors) > 0 {
+		fmt.Fprintf(e.stdout, "\nsensors (%d)\n", len(r.Sensors))
+		writeSensorTable(e.stdout, r.Sensors)
 	}
 	return exitOK
 }

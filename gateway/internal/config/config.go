@@ -52,6 +52,8 @@ type Config struct {
 	Uplink Uplink `yaml:"uplink"`
 	// Apps are continuous SQL queries over streams.
 	Apps []App `yaml:"apps"`
+	// Sensors are attached to the gateway itself (I²C, 1-Wire, GPIO).
+	Sensors []Sensor `yaml:"sensors"`
 }
 
 // HTTP configures the gateway's single listener, which serves the Kinesis
@@ -94,6 +96,7 @@ func Default() *Config {
 		Deliveries:  []Delivery{},
 		Uplink:      Uplink{S3: UplinkS3{Region: "us-east-1"}},
 		Apps:        []App{},
+		Sensors:     []Sensor{},
 	}
 }
 

@@ -74,6 +74,7 @@ func (c *Config) validate() Errors {
 	c.Kinesis.validate(&v)
 	c.validateDeliveries(&v)
 	c.validateApps(&v)
+	c.validateSensors(&v)
 	v.check("uplink.bandwidth", checkByteRange(c.Uplink.Bandwidth, 0, -1))
 	if e := c.Uplink.S3.Endpoint; e != "" {
 		v.check("uplink.s3.endpoint", checkHTTPURL(e))

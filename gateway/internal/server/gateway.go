@@ -30,6 +30,7 @@ import (
 	"github.com/tributary-edge/tributary/gateway/internal/kinesis"
 	"github.com/tributary-edge/tributary/ingest/bridge"
 	"github.com/tributary-edge/tributary/ingest/broker"
+	"github.com/tributary-edge/tributary/ingest/sensor"
 	"github.com/tributary-edge/tributary/spool"
 	"github.com/tributary-edge/tributary/uplink"
 )
@@ -48,18 +49,20 @@ type Gateway struct {
 	bridge  *bridge.Bridge
 	kinesis *kinesis.Handler
 	// deliveries change at run time (the Firehose API): under dmu.
-	dmu        sync.RWMutex
-	deliveries map[string]*delivery
-	link       *uplink.Link                  // uplink.bandwidth, shared; nil: none
-	fmu        sync.Mutex                    // orders Firehose control-plane changes
-	apps       *apps                         // SQL apps
-	mqttOut    atomic.Pointer[broker.Broker] // the broker, for the apps' goroutines
-	amu        sync.Mutex                    // orders app creation and deletion
-	started    time.Time
-	metrics    *metrics
-	registry   *prometheus.Registry
-	ln         net.Listener
-	srv        *http.Server
+	dmu          sync.RWMutex
+	deliveries   map[string]*delivery
+	link         *uplink.Link                  // uplink.bandwidth, shared; nil: none
+	fmu          sync.Mutex                    // orders Firehose control-plane changes
+	apps         *apps                         // SQL apps
+	mqttOut      atomic.Pointer[broker.Broker] // the broker, for the apps' goroutines
+	amu          sync.Mutex                    // orders app creation and deletion
+	sensors      *sensor.Source                // attached sensors; nil: none
+	sensorOpener sensor.Opener                 // nil: the host's (periph.io)
+	started      time.Time
+	metrics      *metrics
+	registry     *prometheus.Registry
+	ln           net.Listener
+	srv          *http.Server
 
 	pollCtx    context.Context // cancelled first on Close: ends long polls (tail -f)
 	pollCancel context.CancelFunc
@@ -138,8 +141,17 @@ func (g *Gateway) Start(ctx context.Context) error {
 		sp.Close()
 		return err
 	}
+	if err := g.startSensors(); err != nil {
+		g.stopMQTT()
+		g.stopApps()
+		g.stopDeliveries()
+		sp.Close()
+		return err
+	}
+	g.registry.MustRegister(sensorCollector{g})
 	ln, err := net.Listen("tcp", g.cfg.HTTP.Addr)
 	if err != nil {
+		g.stopSensors()
 		g.stopMQTT()
 		g.stopApps()
 		g.stopDeliveries()
@@ -167,6 +179,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		cert, err := tls.LoadX509KeyPair(g.cfg.HTTP.TLS.CertFile, g.cfg.HTTP.TLS.KeyFile)
 		if err != nil {
 			ln.Close()
+			g.stopSensors()
 			g.stopMQTT()
 			g.stopApps()
 			g.stopDeliveries()
@@ -215,7 +228,8 @@ func (g *Gateway) Spool() *spool.Spool { return g.spool }
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
 		var errs []error
-		g.stopMQTT() // upstream first: no new messages, pending ones acknowledged
+		g.stopSensors() // upstream first: no new readings
+		g.stopMQTT()    // no new messages, pending ones acknowledged
 		if g.kinesis != nil {
 			g.kinesis.Close() // ends SubscribeToShard streams
 		}

@@ -26,6 +26,7 @@ func (g *Gateway) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/deliveries/{name}", g.describeDelivery)
 	mux.HandleFunc("POST /api/v1/deliveries/{name}/pause", g.pauseDelivery)
 	mux.HandleFunc("POST /api/v1/deliveries/{name}/resume", g.resumeDelivery)
+	mux.HandleFunc("GET /api/v1/sensors", g.listSensors)
 	mux.HandleFunc("GET /api/v1/apps", g.listApps)
 	mux.HandleFunc("POST /api/v1/apps", g.createApp)
 	mux.HandleFunc("GET /api/v1/apps/{name}", g.describeApp)
