@@ -10,7 +10,7 @@ BUILD_SIM   := CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(SIM_LDFLAGS)'
 QEMU_ARM64 ?= qemu-aarch64-static
 QEMU_ARM   ?= qemu-arm-static
 # The packages the ARM run covers.
-ARM_PKGS   ?= ./spool/... ./gateway/... ./ingest/... ./uplink/... ./analytics/... ./firmware-sim/...
+ARM_PKGS   ?= ./spool/... ./gateway/... ./ingest/... ./uplink/... ./analytics/... ./video/... ./firmware-sim/...
 
 .PHONY: help build run demo e2e test test-unit test-arm bench cross lint clean
 
