@@ -1,15 +1,19 @@
-// Command firmware-sim simulates MQTT devices for Tributary: demos, load
-// tests, fault tests and end-to-end checks.
+// Command firmware-sim simulates MQTT devices and IP cameras for
+// Tributary: demos, load tests, fault tests and end-to-end checks.
 //
 //	firmware-sim devices --count 500 --rate 2 --profile thermostat --verify http://127.0.0.1:4567
 //	firmware-sim verify --gateway http://127.0.0.1:4567 --stream telemetry --acked run.json
+//	firmware-sim camera --whip http://127.0.0.1:4567/video/cam{n}/whip --count 4 --bitrate 4M
 //
 // "devices" runs a fleet of simulated devices against a broker (by
 // default the gateway's embedded one on 127.0.0.1:1883), prints a live
 // summary each second on stderr and a report on stdout, and optionally
 // reads the stream back through the gateway's admin API to check that
 // every acknowledged message was stored, in order. "verify" runs that
-// check later, from a report written with --report.
+// check later, from a report written with --report. "camera" publishes a
+// looping H.264 clip per simulated camera, over WebRTC with WHIP or as
+// plain RTP, with optional packet loss, reordering, jitter and abrupt
+// disconnects, and prints a JSON report on stdout.
 //
 // Exit codes: 0 success, 1 failure (verification failed, nothing could be
 // sent, the gateway could not be read), 2 usage error.
@@ -71,6 +75,7 @@ func init() {
 	commands = []command{
 		{"devices", "run simulated MQTT devices against a broker (and verify what was stored)", devicesCmd},
 		{"verify", "check a stream against the report of an earlier run (--acked FILE)", verifyCmd},
+		{"camera", "simulate IP cameras publishing H.264 over WHIP or RTP", cameraCmd},
 		{"version", "print the version", versionCmd},
 		{"help", "show this help, or a command's flags (help COMMAND)", helpCmd},
 	}
@@ -100,7 +105,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, "firmware-sim simulates MQTT devices for Tributary: demos, load tests, fault tests, end-to-end checks.\n\n")
+	fmt.Fprint(w, "firmware-sim simulates MQTT devices and IP cameras for Tributary: demos, load tests, fault tests, end-to-end checks.\n\n")
 	fmt.Fprint(w, "Usage:\n  firmware-sim COMMAND [FLAGS]\n\nCommands:\n")
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, c := range commands {
@@ -114,6 +119,8 @@ func usage(w io.Writer) {
 		"  firmware-sim devices --count 50 --rate 0 --messages 1000 --verify " + defaultGateway,
 		"  firmware-sim devices --faults malformed=0.01,duplicate=0.01,reconnect=storm --report run.json",
 		"  firmware-sim verify --acked run.json",
+		"  firmware-sim camera --whip " + defaultGateway + "/video/cam{n}/whip --count 4 --bitrate 4M --duration 60s",
+		"  firmware-sim camera --rtp 127.0.0.1:5004 --sdp cam.sdp --loss 0.02 --jitter 30ms",
 		"",
 		`Run "firmware-sim help COMMAND" for a command's flags.`,
 		"Exit codes: 0 success, 1 failure, 2 usage error.",

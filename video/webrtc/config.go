@@ -51,7 +51,8 @@ type Config struct {
 	// dropped, so many viewers joining do not flood the camera.
 	KeyframeInterval time.Duration
 
-	// Authorize reports whether token may publish stream. Required.
+	// Authorize reports whether token may publish stream ("" when the
+	// request carries none). Required.
 	Authorize func(stream, token string) bool
 	// AuthorizeView reports whether token may view stream; nil lets anyone
 	// view.

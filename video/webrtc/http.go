@@ -61,14 +61,15 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, true
 }
 
-// authorize checks the bearer token with check; nil check allows everyone.
-// The 401 carries the challenge of RFC 6750 §3.
+// authorize checks the bearer token with check ("" when the request has
+// none: a stream without a token may allow that); nil check allows
+// everyone. The 401 carries the challenge of RFC 6750 §3.
 func authorize(w http.ResponseWriter, r *http.Request, stream string, check func(stream, token string) bool) *httpError {
 	if check == nil {
 		return nil
 	}
 	token, ok := bearerToken(r)
-	if ok && check(stream, token) {
+	if check(stream, token) {
 		return nil
 	}
 	challenge := `Bearer realm="tributary"`

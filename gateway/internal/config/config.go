@@ -54,6 +54,8 @@ type Config struct {
 	Apps []App `yaml:"apps"`
 	// Sensors are attached to the gateway itself (I²C, 1-Wire, GPIO).
 	Sensors []Sensor `yaml:"sensors"`
+	// Video is camera ingest, the fragment store and playback.
+	Video Video `yaml:"video"`
 }
 
 // HTTP configures the gateway's single listener, which serves the Kinesis
@@ -97,6 +99,7 @@ func Default() *Config {
 		Uplink:      Uplink{S3: UplinkS3{Region: "us-east-1"}},
 		Apps:        []App{},
 		Sensors:     []Sensor{},
+		Video:       defaultVideo(),
 	}
 }
 

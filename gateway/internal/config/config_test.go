@@ -16,7 +16,7 @@ func TestYAMLRoundTrip(t *testing.T) {
 	c.Spool.EncryptionKeyFile = "/etc/tributary/key"
 	c.Spool.MinFreeDisk = 1500 // no unit divides it
 	c.Streams = append(c.Streams, Stream{Name: "events", Shards: 1, Retention: Duration(7 * 24 * time.Hour), MaxBytes: 256 * MB, WhenFull: "drop_oldest"})
-	for _, cfg := range []*Config{Default(), c, {DataDir: "x", HTTP: HTTP{Addr: ":0"}, Log: Log{"info", "text"}, Spool: defaultSpool(), Streams: []Stream{}, MQTT: defaultMQTT(), Kinesis: defaultKinesis(), Deliveries: []Delivery{}, Apps: []App{}, Sensors: []Sensor{}}} {
+	for _, cfg := range []*Config{Default(), c, {DataDir: "x", HTTP: HTTP{Addr: ":0"}, Log: Log{"info", "text"}, Spool: defaultSpool(), Streams: []Stream{}, MQTT: defaultMQTT(), Kinesis: defaultKinesis(), Deliveries: []Delivery{}, Apps: []App{}, Sensors: []Sensor{}, Video: defaultVideo()}} {
 		out, err := cfg.YAML()
 		if err != nil {
 			t.Fatal(err)

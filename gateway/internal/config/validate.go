@@ -75,6 +75,7 @@ func (c *Config) validate() Errors {
 	c.validateDeliveries(&v)
 	c.validateApps(&v)
 	c.validateSensors(&v)
+	c.validateVideo(&v)
 	v.check("uplink.bandwidth", checkByteRange(c.Uplink.Bandwidth, 0, -1))
 	if e := c.Uplink.S3.Endpoint; e != "" {
 		v.check("uplink.s3.endpoint", checkHTTPURL(e))

@@ -33,6 +33,9 @@ import (
 	"github.com/tributary-edge/tributary/ingest/sensor"
 	"github.com/tributary-edge/tributary/spool"
 	"github.com/tributary-edge/tributary/uplink"
+	"github.com/tributary-edge/tributary/video/camera"
+	"github.com/tributary-edge/tributary/video/store"
+	"github.com/tributary-edge/tributary/video/webrtc"
 )
 
 // Version is the gateway's version, set at build time with
@@ -58,6 +61,10 @@ type Gateway struct {
 	amu          sync.Mutex                    // orders app creation and deletion
 	sensors      *sensor.Source                // attached sensors; nil: none
 	sensorOpener sensor.Opener                 // nil: the host's (periph.io)
+	videoStore   *store.Store                  // the fragment store; nil: no video streams
+	cameras      *camera.Manager
+	videoSrv     *webrtc.Server
+	videoTune    func(*webrtc.Config) // tests: restrict ICE to loopback
 	started      time.Time
 	metrics      *metrics
 	registry     *prometheus.Registry
@@ -149,8 +156,18 @@ func (g *Gateway) Start(ctx context.Context) error {
 		return err
 	}
 	g.registry.MustRegister(sensorCollector{g})
+	if err := g.startVideo(); err != nil {
+		g.stopSensors()
+		g.stopMQTT()
+		g.stopApps()
+		g.stopDeliveries()
+		sp.Close()
+		return err
+	}
+	g.registry.MustRegister(videoCollector{g})
 	ln, err := net.Listen("tcp", g.cfg.HTTP.Addr)
 	if err != nil {
+		g.stopVideo()
 		g.stopSensors()
 		g.stopMQTT()
 		g.stopApps()
@@ -179,6 +196,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		cert, err := tls.LoadX509KeyPair(g.cfg.HTTP.TLS.CertFile, g.cfg.HTTP.TLS.KeyFile)
 		if err != nil {
 			ln.Close()
+			g.stopVideo()
 			g.stopSensors()
 			g.stopMQTT()
 			g.stopApps()
@@ -228,7 +246,8 @@ func (g *Gateway) Spool() *spool.Spool { return g.spool }
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
 		var errs []error
-		g.stopSensors() // upstream first: no new readings
+		g.stopVideo()   // upstream first: cameras end, their fragments stored
+		g.stopSensors() // no new readings
 		g.stopMQTT()    // no new messages, pending ones acknowledged
 		if g.kinesis != nil {
 			g.kinesis.Close() // ends SubscribeToShard streams

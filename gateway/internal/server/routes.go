@@ -34,6 +34,7 @@ func (g *Gateway) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/apps/{name}/start", g.startAppHandler)
 	mux.HandleFunc("DELETE /api/v1/apps/{name}", g.deleteApp)
 	mux.HandleFunc("POST /api/v1/sql", g.adhocQuery)
+	g.videoRoutes(mux)
 	if g.kinesis != nil {
 		mux.Handle("/", g.kinesis) // the Kinesis API: POST to any other path (kinesis.md §1.1)
 	}

@@ -1,0 +1,110 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Error codes of the video API.
+const (
+	CodeVideoStreamNotFound = "VideoStreamNotFound"
+	CodeVideoOff            = "VideoOff"
+)
+
+// VideoStreamList is the answer to GET /api/v1/video/streams.
+type VideoStreamList struct {
+	Streams []VideoStream `json:"streams"`
+}
+
+// VideoStream is one camera stream: live or not, recording or not, what
+// it stores.
+type VideoStream struct {
+	Name      string   `json:"name"`
+	Live      bool     `json:"live"`
+	Recording bool     `json:"recording"`
+	Tracks    []string `json:"tracks,omitempty"`
+	Viewers   int      `json:"viewers"`
+	Sessions  int64    `json:"sessions"`
+	Frames    int64    `json:"frames"`
+	// Fragments stored so far by this run; Dropped: not stored because
+	// the store was behind; Denied: refused by a full stream (deny_new).
+	Fragments  int64     `json:"fragments"`
+	Dropped    int64     `json:"dropped_fragments"`
+	Denied     int64     `json:"denied_fragments"`
+	WriteErrs  int64     `json:"write_errors"`
+	LostFrames int64     `json:"lost_frames"`
+	Stored     int64     `json:"stored_fragments"`
+	Bytes      int64     `json:"stored_bytes"`
+	Oldest     time.Time `json:"oldest,omitzero"`
+	Newest     time.Time `json:"newest,omitzero"`
+	MaxAge     string    `json:"max_age"`
+	MaxBytes   int64     `json:"max_bytes"`
+	WhenFull   string    `json:"when_full"`
+	LastError  string    `json:"last_error,omitempty"`
+}
+
+// FragmentList is the answer to GET /api/v1/video/streams/{name}/fragments
+// (KVS's ListFragments, in JSON).
+type FragmentList struct {
+	Stream    string     `json:"stream"`
+	Fragments []Fragment `json:"fragments"`
+}
+
+// Fragment describes one stored fragment.
+type Fragment struct {
+	Number       uint64    `json:"fragment_number"`
+	ServerTime   time.Time `json:"server_timestamp"`
+	ProducerTime time.Time `json:"producer_timestamp"`
+	DurationMs   int64     `json:"duration_ms"`
+	Size         int64     `json:"size_bytes"`
+	Frames       int       `json:"frames"`
+	Keyframes    int       `json:"keyframes"`
+	Tracks       []string  `json:"tracks"`
+}
+
+func videoPath(name string) string { return "/api/v1/video/streams/" + url.PathEscape(name) }
+
+// ListVideoStreams returns every video stream.
+func (c *Client) ListVideoStreams(ctx context.Context) ([]VideoStream, error) {
+	var l VideoStreamList
+	err := c.do(ctx, http.MethodGet, "/api/v1/video/streams", nil, &l)
+	return l.Streams, err
+}
+
+// DescribeVideoStream returns one video stream.
+func (c *Client) DescribeVideoStream(ctx context.Context, name string) (VideoStream, error) {
+	var out VideoStream
+	err := c.do(ctx, http.MethodGet, videoPath(name), nil, &out)
+	return out, err
+}
+
+// SetRecording starts or stops recording a stream.
+func (c *Client) SetRecording(ctx context.Context, name string, on bool) (VideoStream, error) {
+	var out VideoStream
+	verb := "stop"
+	if on {
+		verb = "start"
+	}
+	err := c.do(ctx, http.MethodPost, videoPath(name)+"/recording/"+verb, nil, &out)
+	return out, err
+}
+
+// ListFragments lists the fragments that overlap [start, end) (zero: open).
+func (c *Client) ListFragments(ctx context.Context, name string, start, end time.Time, limit int) ([]Fragment, error) {
+	q := url.Values{}
+	if !start.IsZero() {
+		q.Set("start", start.Format(time.RFC3339Nano))
+	}
+	if !end.IsZero() {
+		q.Set("end", end.Format(time.RFC3339Nano))
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	var out FragmentList
+	err := c.do(ctx, http.MethodGet, videoPath(name)+"/fragments?"+q.Encode(), nil, &out)
+	return out.Fragments, err
+}
