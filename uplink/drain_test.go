@@ -1,8 +1,11 @@
 package uplink
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -256,5 +259,24 @@ func TestMillionRecordBacklogWithLiveRecords(t *testing.T) {
 	t.Logf("live records: slowest %s from write to arrival while a %d-record backlog drained", worst, backlog)
 	if worst > 5*time.Second {
 		t.Errorf("a live record took %s to arrive", worst)
+	}
+}
+
+// Link.Reader paces a body at the link's rate: 48 KiB through a 16 KiB/s
+// link (with its first second of burst) takes about two seconds.
+func TestLinkReader(t *testing.T) {
+	l := NewLink(16 << 10)
+	start := time.Now()
+	n, err := io.Copy(io.Discard, l.Reader(context.Background(), 0, bytes.NewReader(make([]byte, 48<<10))))
+	if err != nil || n != 48<<10 {
+		t.Fatalf("copied %d: %v", n, err)
+	}
+	if d := time.Since(start); d < 1500*time.Millisecond {
+		t.Errorf("48 KiB through 16 KiB/s in %v: not paced", d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := io.Copy(io.Discard, l.Reader(ctx, 0, bytes.NewReader(make([]byte, 64<<10)))); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled read: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package uplink
 
 import (
 	"context"
+	"io"
 	"sync"
 	"time"
 )
@@ -117,4 +118,44 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// Wait takes n bytes of the link at priority prio (higher goes first),
+// for senders outside the deliveries (video uploads): it returns when the
+// bytes may go, or with ctx's error.
+func (l *Link) Wait(ctx context.Context, prio, n int) error {
+	if l == nil {
+		return ctx.Err()
+	}
+	return l.wait(ctx, prio, n)
+}
+
+// Reader returns r throttled by the link at priority prio: each Read
+// takes the bytes it returns (at most 16 KiB at a time, so a large body
+// shares the link with others).
+func (l *Link) Reader(ctx context.Context, prio int, r io.Reader) io.Reader {
+	if l == nil {
+		return r
+	}
+	return &linkReader{ctx: ctx, l: l, prio: prio, r: r}
+}
+
+type linkReader struct {
+	ctx  context.Context
+	l    *Link
+	prio int
+	r    io.Reader
+}
+
+func (lr *linkReader) Read(p []byte) (int, error) {
+	if len(p) > 16<<10 {
+		p = p[:16<<10]
+	}
+	n, err := lr.r.Read(p)
+	if n > 0 {
+		if werr := lr.l.wait(lr.ctx, lr.prio, n); werr != nil {
+			return n, werr
+		}
+	}
+	return n, err
 }

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -107,4 +109,27 @@ func (c *Client) ListFragments(ctx context.Context, name string, start, end time
 	var out FragmentList
 	err := c.do(ctx, http.MethodGet, videoPath(name)+"/fragments?"+q.Encode(), nil, &out)
 	return out.Fragments, err
+}
+
+// GetClip writes the clip of [start, end) (format mp4 or webm; "" picks
+// by codec) to w and returns its content type.
+func (c *Client) GetClip(ctx context.Context, name string, start, end time.Time, format string, w io.Writer) (string, error) {
+	q := url.Values{"start": {start.Format(time.RFC3339Nano)}, "end": {end.Format(time.RFC3339Nano)}}
+	if format != "" {
+		q.Set("format", format)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(videoPath(name)+"/clip", q), nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.http().Do(req)
+	if err != nil {
+		return "", fmt.Errorf("cannot reach the gateway at %s: %w", c.Base, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return "", decodeError(resp)
+	}
+	_, err = io.Copy(w, resp.Body)
+	return resp.Header.Get("Content-Type"), err
 }

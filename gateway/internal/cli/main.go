@@ -61,11 +61,12 @@ func init() {
 	commands = []command{
 		{"run", "start a gateway in the foreground", runCmd},
 		{"check", "validate a config file (-c FILE) and exit", checkCmd},
-		{"status", "show the gateway's health, streams, deliveries and sensors", statusCmd},
+		{"status", "show the gateway's health, streams, deliveries, sensors and video", statusCmd},
 		{"streams", "list, create, describe, reshard and delete streams", streamsCmd},
 		{"deliveries", "list, describe, pause and resume deliveries upstream", deliveriesCmd},
 		{"sql", "run a query, or manage continuous SQL apps", sqlCmd},
 		{"sensors", "list the attached sensors; probe an I2C bus", sensorsCmd},
+		{"video", "list video streams, start and stop recording, list fragments, export clips", videoCmd},
 		{"put", "append records to a stream (from an argument or stdin lines)", putCmd},
 		{"tail", "read records from a stream, optionally following new ones", tailCmd},
 		{"version", "print the version", versionCmd},

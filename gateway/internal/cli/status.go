@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/tributary-edge/tributary/gateway/internal/api"
@@ -8,11 +9,12 @@ import (
 
 // statusReport is `tributary status -o json`.
 type statusReport struct {
-	Server     string         `json:"server"`
-	Health     api.Health     `json:"health"`
-	Streams    []api.Stream   `json:"streams"`
-	Deliveries []api.Delivery `json:"deliveries"`
-	Sensors    []api.Sensor   `json:"sensors"`
+	Server     string            `json:"server"`
+	Health     api.Health        `json:"health"`
+	Streams    []api.Stream      `json:"streams"`
+	Deliveries []api.Delivery    `json:"deliveries"`
+	Sensors    []api.Sensor      `json:"sensors"`
+	Video      []api.VideoStream `json:"video"`
 }
 
 // statusCmd shows the gateway at a glance: its health, its streams and
@@ -21,7 +23,7 @@ type statusReport struct {
 // when the gateway answers, whatever the deliveries' states.
 func statusCmd(e *env, args []string) int {
 	var cf clientFlags
-	fs := newFlagSet("status", "", "Show the gateway's health, streams, deliveries and sensors.")
+	fs := newFlagSet("status", "", "Show the gateway's health, streams, deliveries, sensors and video streams.")
 	cf.register(e, fs, "table", "json")
 	pos, code, ok := parse(e, fs, args)
 	if !ok {
@@ -48,6 +50,13 @@ func statusCmd(e *env, args []string) int {
 	if r.Sensors, err = c.ListSensors(e.ctx); err != nil {
 		return reportError(e, cf.baseURL(), err)
 	}
+	if r.Video, err = c.ListVideoStreams(e.ctx); err != nil {
+		var ae *api.APIError
+		if !errors.As(err, &ae) || ae.Code != api.CodeVideoOff {
+			return reportError(e, cf.baseURL(), err)
+		}
+		r.Video = []api.VideoStream{}
+	}
 	if cf.output == "json" {
 		writeJSON(e.stdout, r)
 		return exitOK
@@ -62,6 +71,10 @@ func statusCmd(e *env, args []string) int {
 	if len(r.Sensors) > 0 {
 		fmt.Fprintf(e.stdout, "\nsensors (%d)\n", len(r.Sensors))
 		writeSensorTable(e.stdout, r.Sensors)
+	}
+	if len(r.Video) > 0 {
+		fmt.Fprintf(e.stdout, "\nvideo streams (%d)\n", len(r.Video))
+		writeVideoTable(e.stdout, r.Video)
 	}
 	return exitOK
 }
