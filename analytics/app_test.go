@@ -185,12 +185,13 @@ func TestAppStreamJoinAcrossRestarts(t *testing.T) {
 			app.Close()
 			continue
 		}
+		// (late records are counted in the query's state, across restarts;
+		// the status follows each commit a moment after it is readable)
 		mqtttest.Eventually(t, 10*time.Second, "all joined", func() bool {
-			return len(readAll(t, sp, "paid")) == total && len(readAll(t, sp, "late_payments")) == lates
+			return len(readAll(t, sp, "paid")) == total && len(readAll(t, sp, "late_payments")) == lates && app.Status().Late == int64(lates)
 		})
-		// (late records are counted in the query's state, across restarts)
-		if s := app.Status(); s.Late != int64(lates) || s.Errors != 0 || s.RecordsOut == 0 {
-			t.Errorf("status %+v, want %d late", s, lates)
+		if s := app.Status(); s.Errors != 0 {
+			t.Errorf("status %+v", s)
 		}
 		app.Close()
 	}
