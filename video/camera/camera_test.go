@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -266,5 +267,44 @@ func TestParseWindow(t *testing.T) {
 		if _, err := ParseWindow(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// A full stream under deny_new: fragments are refused and counted, the
+// camera stays live and viewers keep watching; nothing already stored is
+// evicted.
+func TestFullStoreDenyNew(t *testing.T) {
+	ctx := testCtx(t)
+	f := start(t, Config{Name: "gate", Record: true, Retention: store.Limits{MaxBytes: 60 << 10, Policy: store.PolicyDenyNew}})
+	pub, err := whiptest.Publish(ctx, f.url("gate", "whip"), "", media.CodecH264)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pub.Close(context.Background())
+	playCtx, stop := context.WithCancel(ctx)
+	played := make(chan error, 1)
+	go func() { played <- pub.PlayClip(playCtx, 0, whiptest.Clip(), 25) }()
+	defer func() { stop(); <-played }()
+	waitFor(ctx, t, "a fragment denied", func() bool { s, _ := f.m.StreamStatus("gate"); return s.Denied > 0 })
+	first, err := f.st.List("gate", time.Time{}, time.Time{}, 0)
+	if err != nil || len(first) == 0 {
+		t.Fatalf("nothing stored before the stream was full: %v", err)
+	}
+	view, err := whiptest.View(ctx, f.url("gate", "whep"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer view.Close(context.Background())
+	select {
+	case <-view.Frames():
+	case <-ctx.Done():
+		t.Fatal("no live view while the store is full")
+	}
+	s, _ := f.m.StreamStatus("gate")
+	if !s.Live || s.Usage.Bytes > 60<<10 || !strings.Contains(s.LastError, "full") {
+		t.Errorf("status %+v", s)
+	}
+	if now, _ := f.st.List("gate", time.Time{}, time.Time{}, 0); len(now) == 0 || now[0].Number != first[0].Number {
+		t.Errorf("deny_new evicted: first fragment %d, now %+v", first[0].Number, now)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tributary-edge/tributary/video/camera"
 	"github.com/tributary-edge/tributary/video/fragment"
+	"github.com/tributary-edge/tributary/video/rtpin"
 	"github.com/tributary-edge/tributary/video/store"
 )
 
@@ -49,6 +50,21 @@ type VideoStream struct {
 	// FragmentDuration is the target fragment length (cut at the first
 	// keyframe after it).
 	FragmentDuration Duration `yaml:"fragment_duration"`
+	// RTP, when Listen is set, also takes the stream as plain RTP over UDP
+	// (what ffmpeg, GStreamer and IP cameras send).
+	RTP VideoRTP `yaml:"rtp"`
+}
+
+// VideoRTP is a plain RTP input: a UDP port and the codec, from here or
+// from an SDP file (which may add audio on the next port but one).
+type VideoRTP struct {
+	// Listen is host:port of the (first) RTP port; RTCP is the port above.
+	Listen string `yaml:"listen"`
+	// Codec is H264, VP8 or opus, with PayloadType (default 96); or
+	// SDPFile describes the tracks (and H.264's parameter sets).
+	Codec       string `yaml:"codec"`
+	PayloadType int    `yaml:"payload_type"`
+	SDPFile     string `yaml:"sdp_file"`
 }
 
 // VideoRetention is a video stream's limits, with the KVS Edge Agent's
@@ -106,7 +122,22 @@ func (c *Config) validateVideo(v *validator) {
 		v.check(p+".retention.max_age", checkDurationRange(s.Retention.MaxAge, 0, Duration(720*time.Hour)))
 		v.check(p+".retention.max_bytes", checkByteRange(s.Retention.MaxBytes, 0, -1))
 		v.check(p+".fragment_duration", checkDurationRange(s.FragmentDuration, Duration(500*time.Millisecond), Duration(10*time.Second)))
+		if r := s.RTP; r.Listen != "" || r.Codec != "" || r.SDPFile != "" {
+			v.check(p+".rtp.listen", checkAddr(r.Listen))
+			if (r.Codec == "") == (r.SDPFile == "") {
+				v.check(p+".rtp", "set codec (H264, VP8 or opus) or sdp_file, not both")
+			}
+			v.check(p+".rtp.payload_type", checkIntRange(r.PayloadType, 0, 127))
+			if err := s.RTPConfig().Validate(); err != nil && r.Codec != "" {
+				v.check(p+".rtp.codec", err.Error())
+			}
+		}
 	}
+}
+
+// RTPConfig returns the stream's RTP input in the rtpin package's form.
+func (s *VideoStream) RTPConfig() rtpin.Config {
+	return rtpin.Config{Stream: s.Name, Addr: s.RTP.Listen, Codec: s.RTP.Codec, PayloadType: uint8(s.RTP.PayloadType), SDPFile: s.RTP.SDPFile}
 }
 
 // CameraConfigs returns the video streams in the camera package's form

@@ -34,6 +34,7 @@ import (
 	"github.com/tributary-edge/tributary/spool"
 	"github.com/tributary-edge/tributary/uplink"
 	"github.com/tributary-edge/tributary/video/camera"
+	"github.com/tributary-edge/tributary/video/rtpin"
 	"github.com/tributary-edge/tributary/video/store"
 	"github.com/tributary-edge/tributary/video/webrtc"
 )
@@ -64,6 +65,7 @@ type Gateway struct {
 	videoStore   *store.Store                  // the fragment store; nil: no video streams
 	cameras      *camera.Manager
 	videoSrv     *webrtc.Server
+	rtpIns       []*rtpin.Listener    // plain RTP inputs
 	videoTune    func(*webrtc.Config) // tests: restrict ICE to loopback
 	started      time.Time
 	metrics      *metrics

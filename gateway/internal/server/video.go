@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -14,6 +15,8 @@ import (
 	"github.com/tributary-edge/tributary/gateway/internal/api"
 	"github.com/tributary-edge/tributary/gateway/internal/config"
 	"github.com/tributary-edge/tributary/video/camera"
+	"github.com/tributary-edge/tributary/video/media"
+	"github.com/tributary-edge/tributary/video/rtpin"
 	"github.com/tributary-edge/tributary/video/store"
 	"github.com/tributary-edge/tributary/video/webrtc"
 )
@@ -66,13 +69,57 @@ func (g *Gateway) startVideo() error {
 		return fmt.Errorf("video.ice_addr: %w", err)
 	}
 	g.videoStore, g.cameras, g.videoSrv = st, cams, srv
+	for i, s := range vc.Streams {
+		if s.RTP.Listen == "" {
+			continue
+		}
+		rc := s.RTPConfig()
+		rc.Logger = g.log.With("component", "rtp", "stream", s.Name)
+		pub := &rtpPublisher{m: cams}
+		l, err := rtpin.New(rc, pub)
+		if err == nil {
+			pub.tracks = l.Tracks()
+			err = l.Start(context.Background())
+		}
+		if err != nil {
+			g.stopVideo()
+			return fmt.Errorf("video.streams[%d].rtp (%s): %w", i, s.Name, err)
+		}
+		g.rtpIns = append(g.rtpIns, l)
+		g.log.Info("rtp input", "stream", s.Name, "endpoints", l.Endpoints())
+	}
 	g.log.Info("video ready", "streams", len(vc.Streams), "ice", srv.ICEAddrs())
 	return nil
+}
+
+// rtpPublisher publishes a plain RTP input through the cameras, giving
+// each H.264 track the parameter sets its SDP declared.
+type rtpPublisher struct {
+	m      *camera.Manager
+	tracks []rtpin.TrackInfo
+}
+
+func (p *rtpPublisher) Publish(stream string, tracks []media.Track, kf webrtc.KeyframeRequester) (webrtc.Sink, error) {
+	sink, err := p.m.Publish(stream, tracks, kf)
+	if err != nil {
+		return nil, err
+	}
+	if ps, ok := sink.(camera.ParameterSetter); ok {
+		for i, t := range p.tracks {
+			if len(t.ParameterSets) > 0 {
+				ps.SetParameterSets(i, t.ParameterSets)
+			}
+		}
+	}
+	return sink, nil
 }
 
 // stopVideo ends every session (publishers first), stores what they
 // hold, and closes the store.
 func (g *Gateway) stopVideo() {
+	for _, l := range g.rtpIns {
+		l.Close()
+	}
 	if g.videoSrv != nil {
 		g.videoSrv.Close()
 	}

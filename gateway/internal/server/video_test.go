@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -274,4 +276,50 @@ func ffprobeFrames(t *testing.T, ffprobe string, data []byte, ext string) probeR
 	}
 	n, _ := strconv.Atoi(r.Streams[0].Frames)
 	return probeResult{codec: r.Streams[0].Codec, width: r.Streams[0].Width, frames: n}
+}
+
+// ffmpeg sends a camera as plain RTP: the stream goes live, fragments are
+// stored, and a clip of them decodes.
+func TestVideoRTPFromFFmpeg(t *testing.T) {
+	ffprobe := needFFprobe(t)
+	ffmpeg, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("no ffmpeg")
+	}
+	s := videoStream("ipcam", "")
+	s.RTP = config.VideoRTP{Listen: "127.0.0.1:0", Codec: "H264"}
+	g, c := videoGateway(t, s)
+	if len(g.rtpIns) != 1 || len(g.rtpIns[0].Endpoints()) != 1 {
+		t.Fatalf("rtp inputs %v", g.rtpIns)
+	}
+	port := g.rtpIns[0].Endpoints()[0].RTP.Port()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, ffmpeg, "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-t", "6",
+		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-profile:v", "baseline", "-bf", "0", "-g", "25",
+		"-f", "rtp", "-payload_type", "96", fmt.Sprintf("rtp://127.0.0.1:%d?pkt_size=1200", port))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	var frags []api.Fragment
+	mqtttest.Eventually(t, 20*time.Second, "fragments of the RTP stream", func() bool {
+		frags, err = c.ListFragments(ctx, "ipcam", time.Time{}, time.Time{}, 0)
+		return err == nil && len(frags) >= 2
+	})
+	frames := 0
+	for _, f := range frags {
+		frames += f.Frames
+	}
+	last := frags[len(frags)-1]
+	var clip bytes.Buffer
+	if _, err := c.GetClip(ctx, "ipcam", frags[0].ServerTime, last.ServerTime.Add(time.Duration(last.DurationMs)*time.Millisecond), "mp4", &clip); err != nil {
+		t.Fatal(err)
+	}
+	if p := ffprobeFrames(t, ffprobe, clip.Bytes(), "mp4"); p.codec != "h264" || p.width != 320 || p.frames != frames {
+		t.Errorf("the clip: %+v, want h264 320 wide, %d frames", p, frames)
+	}
+	if frames < 100 {
+		t.Errorf("%d frames of 150 sent stored", frames)
+	}
 }
