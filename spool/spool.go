@@ -14,6 +14,8 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/tributary-edge/tributary/spool/maptrim"
 )
 
 // Spool is a set of durable streams in one Badger database. All methods are
@@ -101,7 +103,7 @@ func Open(opts Options) (*Spool, error) {
 	}
 	if opts.TrimMappedInterval > 0 {
 		s.bg.Add(1)
-		go s.every(opts.TrimMappedInterval, func() { trimMappedPagesOver(opts.Dir, opts.MappedBudget) })
+		go s.every(opts.TrimMappedInterval, func() { maptrim.Over(opts.Dir, opts.MappedBudget) })
 	}
 	if opts.Durability == DurabilityInterval {
 		s.bg.Add(1)

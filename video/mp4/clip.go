@@ -77,15 +77,15 @@ func planClip(frags []*media.Fragment, opts ClipOptions) (*clipPlan, error) {
 	for i := range plan.tables {
 		plan.tables[i] = &sampleTable{}
 	}
-	pl := newPlacer(tracks, opts.MaxGap)
+	pl := media.NewPlacer(tracks, opts.MaxGap, placerErrors)
 	prevTrack := -1 // track of the previous sample in mdat
 	for _, frag := range frags {
-		if err := pl.startFragment(frag); err != nil {
+		if err := pl.StartFragment(frag); err != nil {
 			return nil, err
 		}
 		for i := range frag.Frames {
 			f := &frag.Frames[i]
-			pts, err := pl.place(f)
+			pts, err := pl.Place(f)
 			if err != nil {
 				return nil, err
 			}

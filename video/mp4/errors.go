@@ -1,6 +1,10 @@
 package mp4
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/tributary-edge/tributary/video/media"
+)
 
 var (
 	// ErrNoFrames means there was nothing to write.
@@ -27,3 +31,6 @@ var (
 	// ErrInvalidBox means ReadBoxes met a box whose size does not fit.
 	ErrInvalidBox = errors.New("mp4: invalid box")
 )
+
+// placerErrors are the errors the shared clip timeline reports as ours.
+var placerErrors = media.PlacerErrors{BadTrack: ErrBadTrack, Timestamp: ErrTimestamp}

@@ -113,8 +113,11 @@ func WriteSegment(w io.Writer, seq uint32, frag *media.Fragment, opts SegmentOpt
 	var total uint64
 	for i := range frag.Frames {
 		f := &frag.Frames[i]
-		if err := checkFrame(f, len(tracks)); err != nil {
-			return err
+		if int(f.Track) >= len(tracks) {
+			return fmt.Errorf("%w: frame of track %d, fragment has %d", ErrBadTrack, f.Track, len(tracks))
+		}
+		if f.PTS > media.MaxPTS || f.PTS < -media.MaxPTS {
+			return fmt.Errorf("%w: PTS %d out of range", ErrTimestamp, f.PTS)
 		}
 		t := &tracks[f.Track]
 		size, err := sampleSize(t.codec, f)
@@ -196,7 +199,7 @@ func writeTraf(b *boxBuf, id uint32, t *segTrack, origin time.Duration) error {
 		return nil
 	}
 	rate := t.codec.ClockRate()
-	base := t.pts[0] - roundTicks(origin, rate)
+	base := t.pts[0] - media.RoundTicks(origin, rate)
 	if base < 0 {
 		return fmt.Errorf("%w: track %d decode time %d below zero (origin %v)", ErrTimestamp, id-1, base, origin)
 	}

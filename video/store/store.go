@@ -15,6 +15,8 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/tributary-edge/tributary/spool/maptrim"
 )
 
 // Store is a set of video streams' fragments in one Badger database. All
@@ -97,7 +99,7 @@ func Open(opts Options) (*Store, error) {
 	}
 	if opts.TrimMappedInterval > 0 {
 		s.bg.Add(1)
-		go s.every(opts.TrimMappedInterval, func() { trimMappedPagesOver(opts.Dir, opts.MappedBudget) })
+		go s.every(opts.TrimMappedInterval, func() { maptrim.Over(opts.Dir, opts.MappedBudget) })
 	}
 	if opts.Durability == DurabilityInterval {
 		s.bg.Add(1)

@@ -78,7 +78,7 @@ func planClip(frags []*media.Fragment, opts Options) (*clipPlan, error) {
 		opts.MaxGap = DefaultMaxGap
 	}
 	p := &clipPlan{tracks: tracks, number: make([]int, len(tracks))}
-	pl := newPlacer(tracks, opts.MaxGap)
+	pl := media.NewPlacer(tracks, opts.MaxGap, placerErrors)
 	count := make([]int, len(tracks))
 	size := make([][2]int, len(tracks))
 	lastMS := make([]int64, len(tracks))
@@ -87,12 +87,12 @@ func planClip(frags []*media.Fragment, opts Options) (*clipPlan, error) {
 		if frag == nil {
 			continue
 		}
-		if err := pl.startFragment(frag); err != nil {
+		if err := pl.StartFragment(frag); err != nil {
 			return nil, err
 		}
 		for i := range frag.Frames {
 			f := &frag.Frames[i]
-			pts, err := pl.place(f)
+			pts, err := pl.Place(f)
 			if err != nil {
 				return nil, err
 			}

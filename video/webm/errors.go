@@ -1,6 +1,10 @@
 package webm
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/tributary-edge/tributary/video/media"
+)
 
 var (
 	// ErrNoFrames means there was nothing to write.
@@ -20,3 +24,6 @@ var (
 	// ErrVP8Header means a VP8 key frame header does not parse.
 	ErrVP8Header = errors.New("webm: invalid VP8 key frame header")
 )
+
+// placerErrors are the errors the shared clip timeline reports as ours.
+var placerErrors = media.PlacerErrors{BadTrack: ErrBadTrack, Timestamp: ErrTimestamp}

@@ -121,5 +121,5 @@ func (s *Server) cors(w http.ResponseWriter) {
 	h.Set("Access-Control-Allow-Origin", s.cfg.AllowOrigin)
 	h.Set("Access-Control-Allow-Methods", "OPTIONS, POST, DELETE")
 	h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
-	h.Set("Access-Control-Expose-Headers", "Location")
+	h.Set("Access-Control-Expose-Headers", "Location, WWW-Authenticate, Accept-Post")
 }

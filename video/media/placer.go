@@ -1,27 +1,23 @@
-package webm
+package media
 
 import (
 	"fmt"
 	"time"
-
-	"github.com/tributary-edge/tributary/video/media"
 )
 
-// maxPTS bounds |PTS| (2^47 ticks is over 18 years at 90 kHz), so that no
+// MaxPTS bounds |PTS| (2^47 ticks is over 18 years at 90 kHz), so that no
 // time arithmetic here can overflow.
-const maxPTS = 1 << 47
+const MaxPTS = 1 << 47
 
-// This file is kept in step with mp4/timeline.go: both writers must place
-// the same fragments at the same times.
-
-// placer lays the frames of consecutive fragments on one clip timeline that
+// Placer lays the frames of consecutive fragments on one clip timeline that
 // starts at zero. Within a fragment, frames keep their PTS differences.
 // Between fragments the timeline continues as the PTS say, unless the next
 // fragment jumps back (a restarted source) or forward by more than maxGap (a
 // hole in the recording): then it is placed so that its first video frame
 // follows the previous one by one frame interval, keeping its tracks in sync
-// with each other.
-type placer struct {
+// with each other. The MP4 and WebM clip writers share it, so both place
+// the same fragments at the same times.
+type Placer struct {
 	rates  []uint32
 	video  []bool
 	maxGap time.Duration
@@ -41,11 +37,21 @@ type placer struct {
 	first  []int64 // scratch: first PTS per track in a fragment
 	firstT []time.Duration
 	seen   []bool
+
+	errs PlacerErrors
 }
 
-func newPlacer(tracks []media.Track, maxGap time.Duration) *placer {
+// PlacerErrors are the errors a Placer wraps, so that each writer reports
+// its own.
+type PlacerErrors struct {
+	BadTrack  error // a frame names a track the fragment does not have
+	Timestamp error // a PTS out of range or not increasing
+}
+
+// NewPlacer returns a Placer for tracks that closes up gaps over maxGap.
+func NewPlacer(tracks []Track, maxGap time.Duration, errs PlacerErrors) *Placer {
 	n := len(tracks)
-	p := &placer{maxGap: maxGap, rates: make([]uint32, n), video: make([]bool, n),
+	p := &Placer{errs: errs, maxGap: maxGap, rates: make([]uint32, n), video: make([]bool, n),
 		offsets: make([]int64, n), last: make([]int64, n), has: make([]bool, n),
 		lastT: make([]time.Duration, n), first: make([]int64, n), firstT: make([]time.Duration, n),
 		seen: make([]bool, n), step: 40 * time.Millisecond}
@@ -55,28 +61,29 @@ func newPlacer(tracks []media.Track, maxGap time.Duration) *placer {
 	return p
 }
 
-// checkFrame validates what the placer relies on.
-func checkFrame(f *media.Frame, tracks int) error {
-	if int(f.Track) >= tracks {
-		return fmt.Errorf("%w: frame of track %d, fragment has %d", ErrBadTrack, f.Track, tracks)
+// CheckFrame validates what the placer relies on: the frame's track
+// exists and its PTS is within MaxPTS.
+func (p *Placer) CheckFrame(f *Frame) error {
+	if int(f.Track) >= len(p.rates) {
+		return fmt.Errorf("%w: frame of track %d, fragment has %d", p.errs.BadTrack, f.Track, len(p.rates))
 	}
-	if f.PTS > maxPTS || f.PTS < -maxPTS {
-		return fmt.Errorf("%w: PTS %d out of range", ErrTimestamp, f.PTS)
+	if f.PTS > MaxPTS || f.PTS < -MaxPTS {
+		return fmt.Errorf("%w: PTS %d out of range", p.errs.Timestamp, f.PTS)
 	}
 	return nil
 }
 
-// startFragment decides where frag goes. It checks every frame's track and
+// StartFragment decides where frag goes. It checks every frame's track and
 // PTS range.
-func (p *placer) startFragment(frag *media.Fragment) error {
+func (p *Placer) StartFragment(frag *Fragment) error {
 	clear(p.seen)
 	minT, found := time.Duration(0), false
 	for i := range frag.Frames {
 		f := &frag.Frames[i]
-		if err := checkFrame(f, len(p.rates)); err != nil {
+		if err := p.CheckFrame(f); err != nil {
 			return err
 		}
-		t := media.TicksToDuration(f.PTS, p.rates[f.Track])
+		t := TicksToDuration(f.PTS, p.rates[f.Track])
 		if !found || t < minT {
 			minT, found = t, true
 		}
@@ -122,23 +129,23 @@ func (p *placer) startFragment(frag *media.Fragment) error {
 	return nil
 }
 
-func (p *placer) setOffsets() {
+func (p *Placer) setOffsets() {
 	for i, r := range p.rates {
-		p.offsets[i] = floorTicks(p.shift-p.origin, r)
+		p.offsets[i] = FloorTicks(p.shift-p.origin, r)
 	}
 }
 
-// place returns f's PTS on the clip timeline, which must be above the
+// Place returns f's PTS on the clip timeline, which must be above the
 // track's previous one.
-func (p *placer) place(f *media.Frame) (int64, error) {
+func (p *Placer) Place(f *Frame) (int64, error) {
 	pts := f.PTS + p.offsets[f.Track]
 	if pts < 0 {
-		return 0, fmt.Errorf("%w: PTS %d lands before the clip start", ErrTimestamp, f.PTS)
+		return 0, fmt.Errorf("%w: PTS %d lands before the clip start", p.errs.Timestamp, f.PTS)
 	}
 	if p.has[f.Track] && pts <= p.last[f.Track] {
-		return 0, fmt.Errorf("%w: track %d PTS %d not after %d", ErrTimestamp, f.Track, pts, p.last[f.Track])
+		return 0, fmt.Errorf("%w: track %d PTS %d not after %d", p.errs.Timestamp, f.Track, pts, p.last[f.Track])
 	}
-	t := media.TicksToDuration(f.PTS, p.rates[f.Track]) + p.shift - p.origin
+	t := TicksToDuration(f.PTS, p.rates[f.Track]) + p.shift - p.origin
 	p.last[f.Track], p.lastT[f.Track], p.has[f.Track] = pts, t, true
 	p.latest = max(p.latest, t)
 	if p.video[f.Track] {
@@ -150,11 +157,16 @@ func (p *placer) place(f *media.Frame) (int64, error) {
 	return pts, nil
 }
 
-// floorTicks converts d to ticks of a clock of rate, rounding down.
-func floorTicks(d time.Duration, rate uint32) int64 {
+// FloorTicks converts d to ticks of a clock of rate, rounding down.
+func FloorTicks(d time.Duration, rate uint32) int64 {
 	q, r := int64(d)/int64(time.Second), int64(d)%int64(time.Second)
 	if r < 0 {
 		q, r = q-1, r+int64(time.Second)
 	}
 	return q*int64(rate) + r*int64(rate)/int64(time.Second)
+}
+
+// RoundTicks converts d to ticks of a clock of rate, rounding to nearest.
+func RoundTicks(d time.Duration, rate uint32) int64 {
+	return FloorTicks(d+time.Duration(int64(time.Second)/int64(rate)/2), rate)
 }

@@ -1,4 +1,7 @@
-package spool
+// Package maptrim keeps the pages of Badger's memory-mapped files out of
+// the process's resident set on Linux (see Over); the spool and the video
+// fragment store both use it.
+package maptrim
 
 import (
 	"bufio"
@@ -10,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// trimMappedPagesOver asks the kernel to reclaim the pages of Badger's
+// Over asks the kernel to reclaim the pages of Badger's
 // memory-mapped files under dir (value logs, tables, memtable logs).
 //
 // Badger reads and writes its files through shared mappings, and every
@@ -26,7 +29,7 @@ import (
 //
 // It trims only when the process's file-backed resident
 // pages (the "shared" column of /proc/self/statm) exceed budget bytes.
-func trimMappedPagesOver(dir string, budget int64) int64 {
+func Over(dir string, budget int64) int64 {
 	if budget > 0 {
 		b, err := os.ReadFile("/proc/self/statm")
 		if err != nil {
