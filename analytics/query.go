@@ -285,33 +285,19 @@ func (q *query) Restore(b []byte) error {
 	if !bytes.HasPrefix(b, []byte(tableMagic)) {
 		return bad
 	}
-	b = b[len(tableMagic):]
-	next := func() ([]byte, bool) {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
-			return nil, false
-		}
-		v := b[k : k+int(n)]
-		b = b[k+int(n):]
-		return v, true
-	}
-	opSnap, ok := next()
-	if !ok {
+	r := newSnapReader(b[len(tableMagic):])
+	opSnap := r.bytes()
+	if !r.ok {
 		return bad
 	}
 	if err := q.op.UnmarshalBinary(opSnap); err != nil {
 		return err
 	}
-	n, k := binary.Uvarint(b)
-	if k <= 0 {
-		return bad
-	}
-	b = b[k:]
+	n := r.uvarint()
 	q.table = map[string]tableRow{}
-	for range n {
-		key, ok1 := next()
-		raw, ok2 := next()
-		if !ok1 || !ok2 {
+	for i := uint64(0); i < n && r.ok; i++ {
+		key, raw := r.bytes(), r.bytes()
+		if !r.ok {
 			return bad
 		}
 		rec, err := eval.Decode(raw)
@@ -319,6 +305,9 @@ func (q *query) Restore(b []byte) error {
 			return bad
 		}
 		q.table[string(key)] = tableRow{raw: raw, rec: rec}
+	}
+	if !r.ok {
+		return bad
 	}
 	return nil
 }

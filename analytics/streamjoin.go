@@ -251,43 +251,16 @@ func (q *query) restoreJoin(b []byte) error {
 	if !bytes.HasPrefix(b, []byte(joinMagic)) {
 		return bad
 	}
-	b = b[len(joinMagic):]
-	bytesOf := func() ([]byte, bool) {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || n > uint64(len(b)-k) {
-			return nil, false
-		}
-		v := b[k : k+int(n)]
-		b = b[k+int(n):]
-		return v, true
-	}
-	varint := func() (int64, bool) {
-		v, k := binary.Varint(b)
-		if k <= 0 {
-			return 0, false
-		}
-		b = b[k:]
-		return v, true
-	}
-	uvarint := func() (uint64, bool) {
-		v, k := binary.Uvarint(b)
-		if k <= 0 {
-			return 0, false
-		}
-		b = b[k:]
-		return v, true
-	}
-	opSnap, ok := bytesOf()
-	if !ok {
+	r := newSnapReader(b[len(joinMagic):])
+	opSnap := r.bytes()
+	if !r.ok {
 		return bad
 	}
 	if err := q.op.UnmarshalBinary(opSnap); err != nil {
 		return err
 	}
-	maxNs, ok1 := varint()
-	late, ok2 := uvarint()
-	n, ok3 := uvarint()
-	if !ok1 || !ok2 || !ok3 || n > maxJoinRecords {
+	maxNs, late, n := r.varint(), r.uvarint(), r.uvarint()
+	if !r.ok || n > maxJoinRecords {
 		return bad
 	}
 	js := newJoinState()
@@ -296,19 +269,13 @@ func (q *query) restoreJoin(b []byte) error {
 	}
 	js.late = int64(late)
 	for range n {
-		if len(b) < 2 || b[0] > 1 || b[1] > 1 {
+		side, matched := r.byte1(), r.byte1()
+		ns := r.varint()
+		key, pkey, raw := r.bytes(), r.bytes(), r.bytes()
+		if !r.ok || side > 1 || matched > 1 {
 			return bad
 		}
-		e := &joinEntry{side: b[0], matched: b[1] == 1}
-		b = b[2:]
-		ns, ok := varint()
-		key, ok1 := bytesOf()
-		pkey, ok2 := bytesOf()
-		raw, ok3 := bytesOf()
-		if !ok || !ok1 || !ok2 || !ok3 {
-			return bad
-		}
-		e.t, e.key, e.pkey, e.raw = time.Unix(0, ns), string(key), string(pkey), bytes.Clone(raw)
+		e := &joinEntry{side: side, matched: matched == 1, t: time.Unix(0, ns), key: string(key), pkey: string(pkey), raw: bytes.Clone(raw)}
 		var err error
 		if e.side == 0 && q.p.names != nil {
 			e.rec, err = eval.DecodeFields(e.raw, q.p.names)
@@ -322,7 +289,7 @@ func (q *query) restoreJoin(b []byte) error {
 		js.queue = append(js.queue, e)
 		js.n++
 	}
-	if len(b) != 0 {
+	if !r.done() {
 		return bad
 	}
 	js.limitHits = q.join.limitHits
