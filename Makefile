@@ -49,7 +49,7 @@ test-arm: ## the spool and gateway tests as arm64 and armv7 binaries under qemu-
 	echo "== armv7 (qemu)"; \
 	CGO_ENABLED=0 GOARCH=arm GOARM=7 TRIBUTARY_TEST_EXEC=$(QEMU_ARM) $(GO) test -count=1 -short -exec $(QEMU_ARM) $(ARM_PKGS)
 
-bench: ## measure: raw disk, appends per durability mode, reads, sustained RSS, 5M-record start-up, MQTT, the Kinesis API, uplink drains, Parquet encoding and SQL queries
+bench: ## measure: raw disk, appends per durability mode, reads, sustained RSS, 5M-record start-up, MQTT, the Kinesis API, uplink drains, Parquet encoding, SQL queries and video (cameras' CPU/RSS, WHEP fan-out, added latency, depacketizing, clip export)
 	$(GO) test -run '^$$' -bench 'Disk|Append|Read' -benchtime 3s ./spool/
 	$(GO) test -run '^$$' -bench 'SustainRSS' -benchtime 1x ./spool/
 	$(GO) test -run '^$$' -bench 'StartupBacklog' -benchtime 1x -timeout 30m ./spool/ >/dev/null # builds the 5M backlog once
@@ -61,6 +61,11 @@ bench: ## measure: raw disk, appends per durability mode, reads, sustained RSS, 
 	$(GO) test -run '^$$' -bench 'Query' -benchtime 1s -cpu 1 ./analytics/
 	$(GO) test -run '^$$' -bench 'AnomalyLatency' -benchtime 1x ./gateway/internal/server/
 	$(GO) test -run '^$$' -bench '.' -benchtime 1s -cpu 1 ./analytics/window/
+	$(GO) test -run '^$$' -bench 'Cameras|Fanout10|Latency' -benchtime 1x -timeout 10m ./video/camera/
+	$(GO) test -run '^$$' -bench 'ClipExport' -benchtime 10x ./video/camera/
+	$(GO) test -run '^$$' -bench 'DepackH264' -benchtime 2s ./video/depack/
+	$(GO) test -run '^$$' -bench 'WriteClip' -benchtime 2s ./video/mp4/ ./video/webm/
+	$(GO) test -run '^$$' -bench 'Put|List' -benchtime 2s ./video/store/
 
 cross: ## static binaries of both programs for linux arm64, armv7, armv6 and amd64 under dist/
 	GOOS=linux GOARCH=arm64 $(BUILD) -o dist/tributary-linux-arm64 ./gateway

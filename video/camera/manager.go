@@ -16,7 +16,9 @@ import (
 
 // Options configure a Manager.
 type Options struct {
-	// WriteQueue bounds the fragments waiting for the store (default 4).
+	// WriteQueue bounds the fragments waiting for the store (default two
+	// per stream, at least 4: streams asked for keyframes together finish
+	// their fragments together).
 	WriteQueue int
 	// Tick is how often sessions release buffered packets and the
 	// schedules are checked (default 20ms).
@@ -58,7 +60,7 @@ type cam struct {
 // in the store.
 func New(st *store.Store, cfgs []Config, opts Options) (*Manager, error) {
 	if opts.WriteQueue <= 0 {
-		opts.WriteQueue = 4
+		opts.WriteQueue = max(4, 2*len(cfgs))
 	}
 	if opts.Tick <= 0 {
 		opts.Tick = 20 * time.Millisecond

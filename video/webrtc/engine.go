@@ -49,7 +49,7 @@ func newEngine(c Config) (*engine, error) {
 
 	e := &engine{}
 	if ip.IsUnspecified() {
-		opts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(iceNetworks...)}
+		opts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithNetworks(iceNetworks...), ice.UDPMuxFromPortWithReadBufferSize(iceReadBuffer)}
 		if c.InterfaceFilter != nil {
 			opts = append(opts, ice.UDPMuxFromPortWithInterfaceFilter(c.InterfaceFilter))
 		}
@@ -70,6 +70,7 @@ func newEngine(c Config) (*engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("webrtc: open ICE socket %s: %w", c.ICEAddr, err)
 		}
+		_ = conn.SetReadBuffer(iceReadBuffer) // best effort: the kernel caps it at net.core.rmem_max
 		e.mux = pion.NewICEUDPMux(nil, conn)
 	}
 	e.addrs = e.mux.GetListenAddresses()
@@ -139,3 +140,9 @@ func (e *engine) addrString() string {
 }
 
 func (e *engine) close() error { return e.mux.Close() }
+
+// iceReadBuffer is the receive buffer asked for the one ICE socket: every
+// camera's media arrives there, and the default (about 208 KiB) overflows
+// with eight 4 Mbit/s cameras. The kernel caps it at net.core.rmem_max
+// (docs/video.md says how to raise it).
+const iceReadBuffer = 4 << 20
