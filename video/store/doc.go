@@ -72,6 +72,11 @@
 // age retention frees space. SetLimits applies new limits before it
 // returns.
 //
+// DeleteRange deletes a stream's fragments that start within a server-time
+// range, in transactions like retention's (index entries, fragments and
+// stats together): the scheduled upload of video/clips uses it to delete
+// what it has uploaded.
+//
 // Stored size counts the encoded fragment (payload plus 4–8 bytes per
 // frame and ~45 per fragment), not Badger's overhead. Deleted fragments'
 // space returns to the file system when value-log GC deletes or rewrites

@@ -133,3 +133,37 @@ func (c *Client) GetClip(ctx context.Context, name string, start, end time.Time,
 	_, err = io.Copy(w, resp.Body)
 	return resp.Header.Get("Content-Type"), err
 }
+
+// ClipList is the answer to GET /api/v1/video/clips.
+type ClipList struct {
+	Runners []ClipRunner `json:"clips"`
+}
+
+// ClipRunner is a clip rule's or a scheduled upload's state.
+type ClipRunner struct {
+	Kind        string    `json:"kind"` // rule | upload
+	Name        string    `json:"name"`
+	Camera      string    `json:"camera"`
+	Triggers    int64     `json:"triggers"`
+	Merged      int64     `json:"merged"`
+	Covered     int64     `json:"covered"`
+	Clips       int64     `json:"clips"`
+	Bytes       int64     `json:"bytes"`
+	Empty       int64     `json:"empty"`
+	Failed      int64     `json:"failed"`
+	Deleted     int64     `json:"deleted_fragments"`
+	Retries     int64     `json:"retries"`
+	Retrying    bool      `json:"retrying"`
+	Waiting     bool      `json:"waiting"`
+	LastError   string    `json:"last_error,omitempty"`
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	LastKey     string    `json:"last_key,omitempty"`
+	LastUpload  time.Time `json:"last_upload,omitzero"`
+}
+
+// ListClips returns the clip rules' and uploads' state.
+func (c *Client) ListClips(ctx context.Context) ([]ClipRunner, error) {
+	var l ClipList
+	err := c.do(ctx, http.MethodGet, "/api/v1/video/clips", nil, &l)
+	return l.Runners, err
+}

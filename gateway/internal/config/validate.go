@@ -76,6 +76,7 @@ func (c *Config) validate() Errors {
 	c.validateApps(&v)
 	c.validateSensors(&v)
 	c.validateVideo(&v)
+	c.validateClips(&v)
 	v.check("uplink.bandwidth", checkByteRange(c.Uplink.Bandwidth, 0, -1))
 	if e := c.Uplink.S3.Endpoint; e != "" {
 		v.check("uplink.s3.endpoint", checkHTTPURL(e))

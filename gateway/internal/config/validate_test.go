@@ -23,6 +23,42 @@ func TestValidate(t *testing.T) {
 		want   string // "" for valid
 	}{
 		{"defaults", func(*Config) {}, ""},
+		{"video stream", func(c *Config) { c.Video.Streams = []VideoStream{DefaultVideoStream("cam")} }, ""},
+		{"video schedule", func(c *Config) {
+			s := DefaultVideoStream("cam")
+			s.Schedule = []string{"mon-fri 8-18"}
+			c.Video.Streams = []VideoStream{s}
+		}, `video.streams[0].schedule[0]: "mon-fri 8-18": time "8": want HH:MM from 00:00 to 24:00`},
+		{"video when_full", func(c *Config) {
+			s := DefaultVideoStream("cam")
+			s.Retention.WhenFull = "drop"
+			c.Video.Streams = []VideoStream{s}
+		}, `video.streams[0].retention.when_full: must be one of delete_oldest, deny_new (got "drop")`},
+		{"video rtp codec", func(c *Config) {
+			s := DefaultVideoStream("cam")
+			s.RTP = VideoRTP{Listen: ":5004", Codec: "H265"}
+			c.Video.Streams = []VideoStream{s}
+		}, `video.streams[0].rtp.codec: rtpin: invalid config: codec "H265": supported: H264, VP8, opus`},
+		{"clip rule of no camera", func(c *Config) {
+			var r ClipRule
+			r.setDefaults()
+			r.Name, r.Camera, r.Source, r.Destination.HTTP.URL = "m", "nope", "events", "http://x"
+			c.Video.ClipRules = []ClipRule{r}
+		}, `video.clip_rules[0].camera: "nope" is not a video stream (video.streams)`},
+		{"clip rule condition", func(c *Config) {
+			var r ClipRule
+			r.setDefaults()
+			c.Video.Streams = []VideoStream{DefaultVideoStream("cam")}
+			r.Name, r.Camera, r.Source, r.Condition, r.Destination.HTTP.URL = "m", "cam", "events", "type = = 'x'", "http://x"
+			c.Video.ClipRules = []ClipRule{r}
+		}, "video.clip_rules[0].condition: unexpected \"=\" (expected an expression)\ntype = = 'x'\n       ^"},
+		{"clip rule two destinations", func(c *Config) {
+			var r ClipRule
+			r.setDefaults()
+			c.Video.Streams = []VideoStream{DefaultVideoStream("cam")}
+			r.Name, r.Camera, r.Source, r.Destination.HTTP.URL, r.Destination.S3.Bucket = "m", "cam", "events", "http://x", "b"
+			c.Video.ClipRules = []ClipRule{r}
+		}, `video.clip_rules[0].destination: set exactly one of s3.bucket and http.url`},
 		{"empty data_dir", func(c *Config) { c.DataDir = "" }, "data_dir: must not be empty"},
 		{"empty addr", func(c *Config) { c.HTTP.Addr = "" }, "http.addr: must not be empty"},
 		{"addr without host", func(c *Config) { c.HTTP.Addr = ":4567" }, ""},

@@ -29,6 +29,10 @@ type Video struct {
 	MinFreeDisk ByteSize `yaml:"min_free_disk"`
 	// Streams are the cameras.
 	Streams []VideoStream `yaml:"streams"`
+	// ClipRules cut and upload clips when a record matches.
+	ClipRules []ClipRule `yaml:"clip_rules"`
+	// Uploads send everything recorded, on a schedule.
+	Uploads []VideoUpload `yaml:"uploads"`
 }
 
 // VideoStream is one camera.
@@ -78,7 +82,7 @@ type VideoRetention struct {
 }
 
 func defaultVideo() Video {
-	return Video{ICEAddr: "127.0.0.1:8189", MaxSessions: 32, Durability: "fsync", MinFreeDisk: 256 * MiB, NAT1To1IPs: []string{}, Streams: []VideoStream{}}
+	return Video{ICEAddr: "127.0.0.1:8189", MaxSessions: 32, Durability: "fsync", MinFreeDisk: 256 * MiB, NAT1To1IPs: []string{}, Streams: []VideoStream{}, ClipRules: []ClipRule{}, Uploads: []VideoUpload{}}
 }
 
 // DefaultVideoStream returns a video stream with every default.

@@ -66,6 +66,7 @@ type Gateway struct {
 	cameras      *camera.Manager
 	videoSrv     *webrtc.Server
 	rtpIns       []*rtpin.Listener    // plain RTP inputs
+	clipRunners  []clipRunner         // clip rules and scheduled uploads
 	videoTune    func(*webrtc.Config) // tests: restrict ICE to loopback
 	started      time.Time
 	metrics      *metrics
@@ -166,9 +167,20 @@ func (g *Gateway) Start(ctx context.Context) error {
 		sp.Close()
 		return err
 	}
+	if err := g.startClips(); err != nil {
+		g.stopClips()
+		g.stopVideo()
+		g.stopSensors()
+		g.stopMQTT()
+		g.stopApps()
+		g.stopDeliveries()
+		sp.Close()
+		return err
+	}
 	g.registry.MustRegister(videoCollector{g})
 	ln, err := net.Listen("tcp", g.cfg.HTTP.Addr)
 	if err != nil {
+		g.stopClips()
 		g.stopVideo()
 		g.stopSensors()
 		g.stopMQTT()
@@ -198,6 +210,7 @@ func (g *Gateway) Start(ctx context.Context) error {
 		cert, err := tls.LoadX509KeyPair(g.cfg.HTTP.TLS.CertFile, g.cfg.HTTP.TLS.KeyFile)
 		if err != nil {
 			ln.Close()
+			g.stopClips()
 			g.stopVideo()
 			g.stopSensors()
 			g.stopMQTT()
@@ -248,7 +261,8 @@ func (g *Gateway) Spool() *spool.Spool { return g.spool }
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
 		var errs []error
-		g.stopVideo()   // upstream first: cameras end, their fragments stored
+		g.stopClips()   // upstream first: clip uploads end (resumed after a restart)
+		g.stopVideo()   // cameras end, their fragments stored
 		g.stopSensors() // no new readings
 		g.stopMQTT()    // no new messages, pending ones acknowledged
 		if g.kinesis != nil {

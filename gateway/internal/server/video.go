@@ -151,6 +151,7 @@ func (g *Gateway) videoRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/video/streams/{name}/recording/start", g.recording(true))
 	mux.HandleFunc("POST /api/v1/video/streams/{name}/recording/stop", g.recording(false))
 	mux.HandleFunc("GET /api/v1/video/streams/{name}/fragments", g.listFragments)
+	mux.HandleFunc("GET /api/v1/video/clips", g.listClips)
 	g.playbackRoutes(mux)
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -321,5 +322,79 @@ func TestVideoRTPFromFFmpeg(t *testing.T) {
 	}
 	if frames < 100 {
 		t.Errorf("%d frames of 150 sent stored", frames)
+	}
+}
+
+// A clip rule through the gateway: a "motion" record on the events stream
+// cuts [t−1s, t+2s] from the camera and POSTs it, with its metadata; a
+// record the condition does not match cuts nothing.
+func TestVideoClipRule(t *testing.T) {
+	ffprobe := needFFprobe(t)
+	type post struct {
+		hdr  http.Header
+		body []byte
+	}
+	posts := make(chan post, 8)
+	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		posts <- post{r.Header.Clone(), b}
+	}))
+	defer ep.Close()
+	g, c := startGateway(t, func(cfg *config.Config) {
+		cfg.Video.ICEAddr = "127.0.0.1:0"
+		cfg.Video.MinFreeDisk = 0
+		cfg.Video.Streams = []config.VideoStream{config.DefaultVideoStream("door")}
+		cfg.Video.ClipRules = []config.ClipRule{{Name: "motion", Camera: "door", Source: "events", Condition: "type = 'motion'",
+			Pre: config.Duration(time.Second), Post: config.Duration(2 * time.Second), MaxDuration: config.Duration(time.Minute),
+			Destination: config.ClipDestination{HTTP: config.ClipHTTP{URL: ep.URL}}}}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	pub, err := whiptest.Publish(ctx, "http://"+g.Addr()+"/video/door/whip", "", media.CodecH264)
+	if err != nil {
+		t.Fatal(err)
+	}
+	playCtx, stop := context.WithCancel(ctx)
+	played := make(chan error, 1)
+	go func() { played <- pub.PlayClip(playCtx, 0, whiptest.Clip(), 25) }()
+	defer func() {
+		stop()
+		<-played
+		pub.Close(context.Background())
+	}()
+	mqtttest.Eventually(t, 20*time.Second, "two fragments", func() bool {
+		fr, err := c.ListFragments(ctx, "door", time.Time{}, time.Time{}, 0)
+		return err == nil && len(fr) >= 2
+	})
+	if _, err := c.PutRecords(ctx, "events", []api.PutRecord{{PartitionKey: "door", Data: []byte(`{"type":"noise"}`)}, {PartitionKey: "door", Data: []byte(`{"type":"motion","zone":"front"}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	var p post
+	select {
+	case p = <-posts:
+	case <-ctx.Done():
+		st, _ := c.ListClips(context.Background())
+		apps, _ := c.ListApps(context.Background())
+		t.Fatalf("no clip posted: clips %+v, apps %+v", st, apps)
+	}
+	if p.hdr.Get("Content-Type") != "video/mp4" || p.hdr.Get("X-Tributary-Rule") != "motion" || p.hdr.Get("X-Tributary-Camera") != "door" ||
+		!strings.Contains(p.hdr.Get("X-Tributary-Trigger"), "motion") || p.hdr.Get("Idempotency-Key") == "" {
+		t.Errorf("clip headers %v", p.hdr)
+	}
+	if pr := ffprobeFrames(t, ffprobe, p.body, "mp4"); pr.codec != "h264" || pr.frames < 50 {
+		t.Errorf("the clip: %+v, want h264 with about 3 s of frames", pr)
+	}
+	var st []api.ClipRunner
+	mqtttest.Eventually(t, 10*time.Second, "the clip counted", func() bool {
+		st, err = c.ListClips(ctx)
+		return err == nil && len(st) == 1 && st[0].Clips == 1
+	})
+	if st[0].Triggers != 1 || st[0].Kind != "rule" || st[0].LastKey == "" {
+		t.Errorf("clip status %+v (the noise record is no trigger)", st[0])
+	}
+	select {
+	case p := <-posts:
+		t.Errorf("a second clip posted: %v", p.hdr)
+	default:
 	}
 }
