@@ -16,6 +16,7 @@ import (
 
 	"github.com/tributary-edge/tributary/firmware-sim/internal/camera"
 	"github.com/tributary-edge/tributary/firmware-sim/internal/camtest"
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 )
 
 // runCamera runs "camera" with args in-process (at most 60s) and decodes
@@ -347,16 +348,12 @@ func TestCameraRTPFFprobe(t *testing.T) {
 		done <- result{code, rep, errb.String()}
 	}()
 	file := filepath.Join(dir, "cam1.sdp")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if b, err := os.ReadFile(file); err == nil && bytes.HasSuffix(b, []byte("\r\n")) {
-			break
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("no SDP file; camera: %+v", <-done)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !mqtttest.Within(10*time.Second, func() bool {
+		b, err := os.ReadFile(file)
+		return err == nil && bytes.HasSuffix(b, []byte("\r\n"))
+	}) {
+		cancel()
+		t.Fatalf("no SDP file; camera: %+v", <-done)
 	}
 	pctx, pcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer pcancel()

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/ingest/sensor"
 	"github.com/tributary-edge/tributary/ingest/sensor/sensortest"
 )
@@ -120,13 +121,7 @@ func statusOf(src *sensor.Source, name string) sensor.Status {
 // eventually polls cond in real time; fake-clock tests use Clock.RunUntil.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	mqtttest.Eventually(t, 5*time.Second, what, cond)
 }
 
 func simBME(addr uint16) *sensortest.BME280 {

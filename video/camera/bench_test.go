@@ -29,6 +29,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/video/fragment"
 	"github.com/tributary-edge/tributary/video/media"
 	"github.com/tributary-edge/tributary/video/mp4"
@@ -98,9 +99,15 @@ func runCameras(b *testing.B, n int, pipeline bool, window time.Duration) camRun
 	if _, err := c.expect("ready", time.Minute); err != nil {
 		fatal(err)
 	}
-	// warm-up: two seconds, and in the pipeline the first fragment of
-	// every stream stored (recording starts at a keyframe)
-	time.Sleep(2 * time.Second)
+	// warm-up: two seconds of every stream read, and in the pipeline the
+	// first fragment of every stream stored (recording starts at a
+	// keyframe)
+	streamBytes := func(d time.Duration) uint64 {
+		return uint64(n) * benchFPS * benchFrameBytes * uint64(d/time.Millisecond) / 1000
+	}
+	if !mqtttest.Within(time.Minute, func() bool { return g.srv.Stats().BytesIn >= streamBytes(2*time.Second) }) {
+		fatal(fmt.Errorf("the streams did not start: %d bytes read", g.srv.Stats().BytesIn))
+	}
 	status := func() (st []Status) {
 		for _, name := range names {
 			s, _ := g.m.StreamStatus(name)
@@ -108,7 +115,7 @@ func runCameras(b *testing.B, n int, pipeline bool, window time.Duration) camRun
 		}
 		return st
 	}
-	if pipeline && !waitUntil(30*time.Second, func() bool {
+	if pipeline && !mqtttest.Within(30*time.Second, func() bool {
 		for _, s := range status() {
 			if s.Fragments < 1 {
 				return false
@@ -129,7 +136,11 @@ func runCameras(b *testing.B, n int, pipeline bool, window time.Duration) camRun
 	}
 	cpu0, t0, in0 := cpuTime(), time.Now(), g.srv.Stats().BytesIn
 	gw0, host0, stall0 := g.socketDrops(), udpRcvbufErrors(), cpuStall()
-	time.Sleep(window) // the measured window
+	// the measured window: until the streams' window of bytes has been
+	// read (the wall time it took is measured)
+	if !mqtttest.Within(10*window, func() bool { return g.srv.Stats().BytesIn-in0 >= streamBytes(window) }) {
+		fatal(fmt.Errorf("the window's bytes did not arrive within %v", 10*window))
+	}
 	if err := c.say("stop"); err != nil {
 		fatal(err)
 	}
@@ -160,7 +171,7 @@ func runCameras(b *testing.B, n int, pipeline bool, window time.Duration) camRun
 		return r
 	}
 	// the depacketizers' losses are counted when their sessions end
-	if !waitUntil(20*time.Second, func() bool {
+	if !mqtttest.Within(20*time.Second, func() bool {
 		for _, s := range status() {
 			if s.Live {
 				return false
@@ -402,7 +413,7 @@ func BenchmarkFanout10(b *testing.B) {
 	var playing sync.WaitGroup
 	playing.Go(func() { _ = pl.run(playCtx) })
 	defer func() { stop(); playing.Wait() }()
-	if !waitUntil(20*time.Second, func() bool { return hubOf(g.m, "fan") != nil }) {
+	if !mqtttest.Within(20*time.Second, func() bool { return hubOf(g.m, "fan") != nil }) {
 		b.Fatal("the stream is not live")
 	}
 
@@ -410,7 +421,7 @@ func BenchmarkFanout10(b *testing.B) {
 	var readers sync.WaitGroup
 	vs, logs := viewAll(ctx, b, g.url("fan", "whep"), viewers, quit, &readers, nil)
 	defer func() { close(quit); readers.Wait(); closeViewers(vs) }()
-	if !waitUntil(30*time.Second, func() bool {
+	if !mqtttest.Within(30*time.Second, func() bool {
 		for _, l := range logs {
 			if l.max.Load() < 0 {
 				return false
@@ -424,9 +435,12 @@ func BenchmarkFanout10(b *testing.B) {
 	hub0 := hub.Stats()
 	first, bytes0, t0 := uint32(pl.next.Load()), pl.bytes.Load(), time.Now()
 	gw0, host0, stall0 := g.socketDrops(), udpRcvbufErrors(), cpuStall()
-	time.Sleep(window) // the measured window
+	// the measured window: until the window's frames have been published
+	if !mqtttest.Within(10*window, func() bool { return uint32(pl.next.Load())-first >= uint32(benchFPS*window/time.Second) }) {
+		b.Fatalf("the publisher did not send %v of frames within %v", window, 10*window)
+	}
 	last, sent, wall := uint32(pl.next.Load())-1, pl.bytes.Load()-bytes0, time.Since(t0)
-	waitUntil(5*time.Second, func() bool {
+	mqtttest.Within(5*time.Second, func() bool {
 		for _, l := range logs {
 			if l.max.Load() <= int64(last) {
 				return false
@@ -531,7 +545,7 @@ func BenchmarkLatency(b *testing.B) {
 		pl := &player{pub: pub, base: uint32(i) << 24, onSend: l.published}
 		playing.Go(func() { _ = pl.run(playCtx) })
 	}
-	if !waitUntil(20*time.Second, func() bool { return hubOf(g.m, "lat0") != nil && hubOf(g.m, "lat1") != nil }) {
+	if !mqtttest.Within(20*time.Second, func() bool { return hubOf(g.m, "lat0") != nil && hubOf(g.m, "lat1") != nil }) {
 		b.Fatal("the streams are not live")
 	}
 	quit := make(chan struct{})
@@ -543,13 +557,13 @@ func BenchmarkLatency(b *testing.B) {
 		v, lg := viewAll(ctx, b, g.url(name, "whep"), 1, quit, &readers, l.viewed)
 		vs, logs = append(vs, v...), append(logs, lg...)
 	}
-	if !waitUntil(30*time.Second, func() bool { return logs[0].max.Load() >= 0 && logs[1].max.Load() >= 0 }) {
+	if !mqtttest.Within(30*time.Second, func() bool { return logs[0].max.Load() >= 0 && logs[1].max.Load() >= 0 }) {
 		b.Fatal("a viewer received no frame")
 	}
 	l.active.Store(true)
 	t0, stall0 := time.Now(), cpuStall()
 	measured := func() int { l.mu.Lock(); defer l.mu.Unlock(); return len(l.sent) }
-	waitUntil(20*time.Second, func() bool { return measured() >= want })
+	mqtttest.Within(20*time.Second, func() bool { return measured() >= want })
 	l.active.Store(false)
 	wall := time.Since(t0)
 	stall := stallPct(stall0, cpuStall(), wall)

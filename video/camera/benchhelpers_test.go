@@ -781,15 +781,3 @@ func quantiles(ds []time.Duration) (p50, p99, maxMS float64) {
 	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
 	return ms(s[len(s)/2]), ms(s[min(len(s)-1, len(s)*99/100)]), ms(s[len(s)-1])
 }
-
-// waitUntil polls cond every 5 ms until it holds or timeout passes.
-func waitUntil(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
-}

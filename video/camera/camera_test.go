@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/video/media"
 	"github.com/tributary-edge/tributary/video/store"
 	"github.com/tributary-edge/tributary/video/webrtc"
@@ -70,18 +71,6 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out waiting for %s", what)
-		case <-tick.C:
-		}
-	}
-}
 
 // A camera publishes over WHIP: a viewer sees it live over WHEP, and the
 // store holds keyframe-led fragments whose frames are the clip's, in
@@ -105,7 +94,7 @@ func TestPublishRecordAndView(t *testing.T) {
 		}
 	}()
 
-	waitFor(ctx, t, "the stream live", func() bool { s, _ := f.m.StreamStatus("shop"); return s.Live })
+	mqtttest.Eventually(t, 30*time.Second, "the stream live", func() bool { s, _ := f.m.StreamStatus("shop"); return s.Live })
 	view, err := whiptest.View(ctx, f.url("shop", "whep"), "")
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +108,7 @@ func TestPublishRecordAndView(t *testing.T) {
 	if !first.Keyframe {
 		t.Errorf("the viewer's first frame is not a keyframe")
 	}
-	waitFor(ctx, t, "two fragments stored", func() bool { u, _ := f.st.Usage("shop"); return u.Fragments >= 2 })
+	mqtttest.Eventually(t, 30*time.Second, "two fragments stored", func() bool { u, _ := f.st.Usage("shop"); return u.Fragments >= 2 })
 	stop()
 	<-played
 	stopped = true
@@ -129,7 +118,7 @@ func TestPublishRecordAndView(t *testing.T) {
 	if err := pub.Close(ctx); err != nil {
 		t.Error(err)
 	}
-	waitFor(ctx, t, "the publisher gone", func() bool { s, _ := f.m.StreamStatus("shop"); return !s.Live })
+	mqtttest.Eventually(t, 30*time.Second, "the publisher gone", func() bool { s, _ := f.m.StreamStatus("shop"); return !s.Live })
 
 	index := map[string]int{}
 	for i, au := range clip {
@@ -203,7 +192,7 @@ func TestRecordingOnDemand(t *testing.T) {
 	go func() { played <- pub.PlayClip(playCtx, 0, whiptest.Clip(), 25) }()
 	defer func() { stop(); <-played }()
 
-	waitFor(ctx, t, "frames arriving", func() bool { s, _ := f.m.StreamStatus("door"); return s.Frames > 60 })
+	mqtttest.Eventually(t, 30*time.Second, "frames arriving", func() bool { s, _ := f.m.StreamStatus("door"); return s.Frames > 60 })
 	if u, _ := f.st.Usage("door"); u.Fragments != 0 {
 		t.Fatalf("%d fragments stored while not recording", u.Fragments)
 	}
@@ -213,14 +202,14 @@ func TestRecordingOnDemand(t *testing.T) {
 	if err := f.m.SetRecording("door", true); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(ctx, t, "a fragment stored", func() bool { u, _ := f.st.Usage("door"); return u.Fragments >= 1 })
+	mqtttest.Eventually(t, 30*time.Second, "a fragment stored", func() bool { u, _ := f.st.Usage("door"); return u.Fragments >= 1 })
 	if err := f.m.SetRecording("door", false); err != nil {
 		t.Fatal(err)
 	}
 	u0, _ := f.st.Usage("door")
 	framesAt := func() int64 { s, _ := f.m.StreamStatus("door"); return s.Frames }
 	n0 := framesAt()
-	waitFor(ctx, t, "more frames", func() bool { return framesAt() > n0+75 }) // 3 s of video, more than a fragment
+	mqtttest.Eventually(t, 30*time.Second, "more frames", func() bool { return framesAt() > n0+75 }) // 3 s of video, more than a fragment
 	if u, _ := f.st.Usage("door"); u.Fragments > u0.Fragments+1 {
 		t.Errorf("recording stopped at %d fragments, now %d", u0.Fragments, u.Fragments)
 	}
@@ -285,7 +274,7 @@ func TestFullStoreDenyNew(t *testing.T) {
 	played := make(chan error, 1)
 	go func() { played <- pub.PlayClip(playCtx, 0, whiptest.Clip(), 25) }()
 	defer func() { stop(); <-played }()
-	waitFor(ctx, t, "a fragment denied", func() bool { s, _ := f.m.StreamStatus("gate"); return s.Denied > 0 })
+	mqtttest.Eventually(t, 30*time.Second, "a fragment denied", func() bool { s, _ := f.m.StreamStatus("gate"); return s.Denied > 0 })
 	first, err := f.st.List("gate", time.Time{}, time.Time{}, 0)
 	if err != nil || len(first) == 0 {
 		t.Fatalf("nothing stored before the stream was full: %v", err)

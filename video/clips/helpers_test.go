@@ -23,6 +23,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/spool"
 	"github.com/tributary-edge/tributary/video/media"
 	"github.com/tributary-edge/tributary/video/store"
@@ -105,22 +106,10 @@ func (c *fakeClock) waiters() int {
 	return len(c.timers)
 }
 
-// eventually polls cond until it holds or 30 s pass.
-func eventually(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // awaitTimer waits until someone waits on the clock.
 func awaitTimer(t testing.TB, c *fakeClock) {
 	t.Helper()
-	eventually(t, "a timer on the fake clock", func() bool { return c.waiters() > 0 })
+	mqtttest.Eventually(t, 30*time.Second, "a timer on the fake clock", func() bool { return c.waiters() > 0 })
 }
 
 // Fragments.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/uplink"
 )
 
@@ -45,7 +46,7 @@ func TestSchedulerChunks(t *testing.T) {
 	sc := Schedule{Name: "cam1-rec", Camera: "cam1", Location: time.UTC, Dest: &S3Dest{Client: s3.client, Bucket: "clips"}}
 	began := time.Now()
 	s := startScheduler(t, sc, opts)
-	eventually(t, "3 chunks", func() bool { return s.Status().Clips == 3 && !s.Status().NextRun.IsZero() })
+	mqtttest.Eventually(t, 30*time.Second, "3 chunks", func() bool { return s.Status().Clips == 3 && !s.Status().NextRun.IsZero() })
 	took := time.Since(began)
 	st := s.Status()
 	// The link starts with a second's worth of bytes: the rest takes at
@@ -75,7 +76,7 @@ func TestSchedulerChunks(t *testing.T) {
 	putFrags(t, e.video, "cam1", 750, 780)
 	awaitTimer(t, e.clock)
 	e.clock.Advance(DefaultInterval)
-	eventually(t, "chunk 4", func() bool { return s.Status().Clips == 4 })
+	mqtttest.Eventually(t, 30*time.Second, "chunk 4", func() bool { return s.Status().Clips == 4 })
 	if key := s.Status().LastKey; key != recordingKey(750) {
 		t.Fatalf("chunk 4 is %s, want %s", key, recordingKey(750))
 	}
@@ -84,7 +85,7 @@ func TestSchedulerChunks(t *testing.T) {
 	s.Close()
 	putFrags(t, e.video, "cam1", 780, 800)
 	s2 := startScheduler(t, sc, opts)
-	eventually(t, "chunk 5", func() bool { return s2.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "chunk 5", func() bool { return s2.Status().Clips == 1 })
 	if st := s2.Status(); st.LastKey != recordingKey(780) || st.Fragments != 20 {
 		t.Fatalf("after restart: %+v", st)
 	}
@@ -106,7 +107,7 @@ func TestSchedulerDeleteAfterUpload(t *testing.T) {
 	h := startHTTP(t, 400, 1)            // the first chunk is refused
 	sc := Schedule{Name: "cam1-rec", Camera: "cam1", Location: time.UTC, DeleteAfterUpload: true, Dest: &HTTPDest{URL: h.srv.URL}}
 	s := startScheduler(t, sc, e.options(t))
-	eventually(t, "2 chunks", func() bool { return !s.Status().NextRun.IsZero() })
+	mqtttest.Eventually(t, 30*time.Second, "2 chunks", func() bool { return !s.Status().NextRun.IsZero() })
 	st := s.Status()
 	if st.Failed != 1 || st.Clips != 1 || st.Deleted != 100 {
 		t.Fatalf("status %+v", st)
@@ -129,7 +130,7 @@ func TestSchedulerDeleteAfterUpload(t *testing.T) {
 	putFrags(t, e.video, "cam1", 400, 430)
 	awaitTimer(t, e.clock)
 	e.clock.Advance(DefaultInterval)
-	eventually(t, "chunk 3", func() bool { return s.Status().NextRun.Equal(base.Add(3 * time.Hour)) })
+	mqtttest.Eventually(t, 30*time.Second, "chunk 3", func() bool { return s.Status().NextRun.Equal(base.Add(3 * time.Hour)) })
 	if u, _ := e.video.Usage("cam1"); u.Fragments != 300 || s.Status().Deleted != 130 {
 		t.Fatalf("usage %+v, status %+v", u, s.Status())
 	}
@@ -157,7 +158,7 @@ func TestSchedulerWindow(t *testing.T) {
 		t.Fatal("uploaded before the window opened")
 	}
 	e.clock.Set(open)
-	eventually(t, "the chunk", func() bool { return s.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "the chunk", func() bool { return s.Status().Clips == 1 })
 	awaitTimer(t, e.clock)
 	if st := s.Status(); !st.NextRun.Equal(open.Add(time.Hour)) {
 		t.Fatalf("next run %v", st.NextRun)

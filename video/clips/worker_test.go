@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/spool"
 )
 
@@ -31,7 +32,7 @@ func TestEventClipS3(t *testing.T) {
 	at := base.Add(31 * time.Second) // window 26–37 s: fragments 13..18 (26–38 s)
 	seq := appendTrigger(t, e.log, "motion", tsTrigger(at))
 	w := startWorker(t, motionRule(&S3Dest{Client: s3.client, Bucket: "clips", Prefix: "site/"}), e.options(t))
-	eventually(t, "one clip", func() bool { return w.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "one clip", func() bool { return w.Status().Clips == 1 })
 
 	key := "site/cam1/motion-cam1/2026/03/01/cam1-20260301T120026Z-" + seq + ".mp4"
 	if got := s3.keys(t); len(got) != 2 || got[0] != key || got[1] != key+".json" {
@@ -95,7 +96,7 @@ func TestRetryAfter503(t *testing.T) {
 	seq := appendTrigger(t, e.log, "motion", tsTrigger(base.Add(31*time.Second)))
 	w := startWorker(t, motionRule(&HTTPDest{URL: h.srv.URL, Headers: map[string]string{"Authorization": "Bearer x"}}), e.options(t))
 	for n := 1; n <= 3; n++ {
-		eventually(t, fmt.Sprintf("attempt %d", n), func() bool { return len(h.requests()) == n && w.Status().Retries == int64(n) })
+		mqtttest.Eventually(t, 30*time.Second, fmt.Sprintf("attempt %d", n), func() bool { return len(h.requests()) == n && w.Status().Retries == int64(n) })
 		if cp := e.checkpoint(t, "motion-cam1"); cp != "" {
 			t.Fatalf("checkpoint %q after %d failed attempts", cp, n)
 		}
@@ -105,7 +106,7 @@ func TestRetryAfter503(t *testing.T) {
 		awaitTimer(t, e.clock) // the backoff
 		e.clock.Advance(DefaultBackoff.Max)
 	}
-	eventually(t, "the clip", func() bool { return w.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "the clip", func() bool { return w.Status().Clips == 1 })
 	if cp := e.checkpoint(t, "motion-cam1"); cp != seq {
 		t.Fatalf("checkpoint %q, want %q", cp, seq)
 	}
@@ -150,13 +151,13 @@ func TestPermanent400(t *testing.T) {
 	h := startHTTP(t, 400, 1)
 	appendTrigger(t, e.log, "motion", tsTrigger(base.Add(31*time.Second)))
 	w := startWorker(t, motionRule(&HTTPDest{URL: h.srv.URL}), e.options(t))
-	eventually(t, "the refusal", func() bool { return w.Status().Failed == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "the refusal", func() bool { return w.Status().Failed == 1 })
 	st := w.Status()
 	if st.Retries != 0 || st.Clips != 0 || !strings.Contains(st.LastError, "400") || !strings.Contains(st.LastError, "refused by test") {
 		t.Fatalf("status %+v", st)
 	}
 	seq2 := appendTrigger(t, e.log, "motion", tsTrigger(base.Add(91*time.Second)))
-	eventually(t, "the next clip", func() bool { return w.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "the next clip", func() bool { return w.Status().Clips == 1 })
 	if cp := e.checkpoint(t, "motion-cam1"); cp != seq2 {
 		t.Fatalf("checkpoint %q, want %q", cp, seq2)
 	}
@@ -174,7 +175,7 @@ func TestRestartDoesNotReupload(t *testing.T) {
 	dest := &S3Dest{Client: s3.client, Bucket: "clips"}
 	seq1 := appendTrigger(t, e.log, "motion", tsTrigger(base.Add(31*time.Second)))
 	w := startWorker(t, motionRule(dest), e.options(t))
-	eventually(t, "clip 1", func() bool { return w.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "clip 1", func() bool { return w.Status().Clips == 1 })
 	key1 := w.Status().LastKey
 	w.Close()
 	w.Close() // idempotent
@@ -184,7 +185,7 @@ func TestRestartDoesNotReupload(t *testing.T) {
 
 	seq2 := appendTrigger(t, e.log, "motion", tsTrigger(base.Add(91*time.Second)))
 	w2 := startWorker(t, motionRule(dest), e.options(t))
-	eventually(t, "clip 2", func() bool { return w2.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "clip 2", func() bool { return w2.Status().Clips == 1 })
 	if st := w2.Status(); st.Triggers != 1 || !strings.HasSuffix(st.LastKey, seq2+".mp4") {
 		t.Fatalf("restarted worker: %+v", st)
 	}
@@ -208,7 +209,7 @@ func TestMergeRule(t *testing.T) {
 	seq1 := appendTrigger(t, e.log, "motion", tsTrigger(base.Add(20*time.Second))) // 16–26 s
 	seq2 := appendTrigger(t, e.log, "motion", tsTrigger(base.Add(26*time.Second))) // 22–32 s: merged
 	w := startWorker(t, r, e.options(t))
-	eventually(t, "clip 1", func() bool { return w.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "clip 1", func() bool { return w.Status().Clips == 1 })
 	hd := h.requests()[0].header
 	if hd.Get("X-Tributary-Trigger-Seq") != seq1 || hd.Get("X-Tributary-Triggers") != "2" || hd.Get("X-Tributary-Last-Trigger-Seq") != seq2 ||
 		hd.Get("X-Tributary-Clip-Start") != "2026-03-01T12:00:16.000Z" || hd.Get("X-Tributary-Clip-End") != "2026-03-01T12:00:32.000Z" {
@@ -222,7 +223,7 @@ func TestMergeRule(t *testing.T) {
 	}
 
 	seq3 := appendTrigger(t, e.log, "motion", tsTrigger(base.Add(28*time.Second))) // 24–34 s: from 32 s
-	eventually(t, "clip 2", func() bool { return w.Status().Clips == 2 })
+	mqtttest.Eventually(t, 30*time.Second, "clip 2", func() bool { return w.Status().Clips == 2 })
 	hd = h.requests()[1].header
 	if hd.Get("X-Tributary-Trigger-Seq") != seq3 || hd.Get("X-Tributary-Clip-Start") != "2026-03-01T12:00:32.000Z" ||
 		hd.Get("X-Tributary-Clip-End") != "2026-03-01T12:00:34.000Z" || !strings.Contains(hd.Get("X-Tributary-Key"), "cam1-20260301T120032Z-"+seq3) {
@@ -230,7 +231,7 @@ func TestMergeRule(t *testing.T) {
 	}
 
 	seq4 := appendTrigger(t, e.log, "motion", tsTrigger(base.Add(25*time.Second))) // 21–31 s: covered
-	eventually(t, "covered", func() bool { return w.Status().Covered == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "covered", func() bool { return w.Status().Covered == 1 })
 	if cp := e.checkpoint(t, r.Name); cp != seq4 {
 		t.Fatalf("checkpoint %q after a covered trigger, want %q", cp, seq4)
 	}
@@ -246,8 +247,8 @@ func TestNoVideoIsEmpty(t *testing.T) {
 	h := startHTTP(t, 0, 0)
 	seq := appendTrigger(t, e.log, "motion", tsTrigger(base.Add(30*time.Minute)))
 	w := startWorker(t, motionRule(&HTTPDest{URL: h.srv.URL}), e.options(t))
-	eventually(t, "empty", func() bool { return w.Status().Empty == 1 })
-	eventually(t, "checkpoint", func() bool { return e.checkpoint(t, "motion-cam1") == seq })
+	mqtttest.Eventually(t, 30*time.Second, "empty", func() bool { return w.Status().Empty == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "checkpoint", func() bool { return e.checkpoint(t, "motion-cam1") == seq })
 	if len(h.requests()) != 0 || w.Status().Clips != 0 {
 		t.Fatalf("uploaded %d", len(h.requests()))
 	}
@@ -255,7 +256,7 @@ func TestNoVideoIsEmpty(t *testing.T) {
 	r := motionRule(&HTTPDest{URL: h.srv.URL})
 	r.Name, r.Camera = "other", "nocam"
 	w2 := startWorker(t, r, e.options(t))
-	eventually(t, "empty", func() bool { return w2.Status().Empty == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "empty", func() bool { return w2.Status().Empty == 1 })
 }
 
 // A worker waits for the video after the trigger: if the camera stays
@@ -278,7 +279,7 @@ func TestWaitsForVideo(t *testing.T) {
 		t.Fatal("cut before the camera was quiet for Quiet past the clip's end")
 	}
 	e.clock.Advance(time.Second)
-	eventually(t, "the clip of a quiet camera", func() bool { return w.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "the clip of a quiet camera", func() bool { return w.Status().Clips == 1 })
 	hd := h.requests()[0].header
 	if hd.Get("X-Tributary-Clip-Start") != "2026-03-01T12:00:54.000Z" || hd.Get("X-Tributary-Clip-End") != "2026-03-01T12:01:00.000Z" {
 		t.Fatalf("clip of a quiet camera: %v", hd)
@@ -295,7 +296,7 @@ func TestWaitsForVideo(t *testing.T) {
 	}
 	putFrags(t, e.video, "cam1", 38, 41) // to 82 s
 	e.clock.Advance(DefaultPoll)
-	eventually(t, "the clip", func() bool { return w.Status().Clips == 2 })
+	mqtttest.Eventually(t, 30*time.Second, "the clip", func() bool { return w.Status().Clips == 2 })
 	hd = h.requests()[1].header
 	if hd.Get("X-Tributary-Clip-Start") != "2026-03-01T12:01:08.000Z" || hd.Get("X-Tributary-Clip-End") != "2026-03-01T12:01:20.000Z" {
 		t.Fatalf("clip: %v", hd)
@@ -318,7 +319,7 @@ func TestVP8ClipIsWebM(t *testing.T) {
 	r.Camera = "vp8cam"
 	seq := appendTrigger(t, e.log, "motion", tsTrigger(base.Add(9*time.Second))) // 4–15 s: fragments 2..7
 	w := startWorker(t, r, e.options(t))
-	eventually(t, "the clip", func() bool { return w.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "the clip", func() bool { return w.Status().Clips == 1 })
 	req := h.requests()[0]
 	if req.header.Get("Content-Type") != "video/webm" || !strings.HasSuffix(req.header.Get("X-Tributary-Key"), seq+".webm") {
 		t.Fatalf("headers %v", req.header)
@@ -340,7 +341,7 @@ func TestArrivalTime(t *testing.T) {
 	r := motionRule(&HTTPDest{URL: h.srv.URL})
 	r.TimeField = ""
 	w := startWorker(t, r, e.options(t))
-	eventually(t, "the clip", func() bool { return w.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "the clip", func() bool { return w.Status().Clips == 1 })
 	if hd := h.requests()[0].header; hd.Get("X-Tributary-Trigger-Time") != "2026-03-01T12:00:40.000Z" || hd.Get("X-Tributary-Clip-Start") != "2026-03-01T12:00:34.000Z" {
 		t.Fatalf("headers %v", hd)
 	}
@@ -348,7 +349,7 @@ func TestArrivalTime(t *testing.T) {
 	r2 := motionRule(&HTTPDest{URL: h.srv.URL})
 	r2.Name, r2.Pre = "by-ts", 50*time.Second // from 0 s: not covered by the other rule's video
 	w2 := startWorker(t, r2, e.options(t))
-	eventually(t, "the clip", func() bool { return w2.Status().Clips == 1 })
+	mqtttest.Eventually(t, 30*time.Second, "the clip", func() bool { return w2.Status().Clips == 1 })
 	if st := w2.Status(); st.BadTime != 1 {
 		t.Fatalf("status %+v", st)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/video/media"
 )
 
@@ -75,7 +76,7 @@ func checkSequence(t *testing.T, pkts []gotPacket, track int, pt uint8) (ssrc ui
 // the end to close the session, then checks the session's sender reports.
 func checkSession(t *testing.T, f *fixture, pub publication, ssrcs map[int]uint32) {
 	t.Helper()
-	waitFor(t, waitTimeout, "ffmpeg's RTCP BYE to end the session", pub.sink.Closed)
+	mqtttest.Eventually(t, waitTimeout, "ffmpeg's RTCP BYE to end the session", pub.sink.Closed)
 	missing := maps.Clone(ssrcs)
 	for _, sr := range pub.sink.SRs() {
 		if sr.sr.SSRC != ssrcs[sr.track] {

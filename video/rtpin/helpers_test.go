@@ -15,6 +15,7 @@ import (
 	"github.com/pion/rtp"
 	"go.uber.org/goleak"
 
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/video/media"
 	"github.com/tributary-edge/tributary/video/webrtc"
 )
@@ -202,18 +203,6 @@ func (p *recPublisher) check(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // waitTimeout is generous: qemu and -race are slow.
 const waitTimeout = 20 * time.Second
 
@@ -257,7 +246,7 @@ func start(t *testing.T, mutate func(*Config)) *fixture {
 func (f *fixture) waitStats(t *testing.T, what string, cond func(Stats) bool) Stats {
 	t.Helper()
 	var s Stats
-	waitFor(t, waitTimeout, what, func() bool { s = f.l.Stats(); return cond(s) })
+	mqtttest.Eventually(t, waitTimeout, what, func() bool { s = f.l.Stats(); return cond(s) })
 	return s
 }
 

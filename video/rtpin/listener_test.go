@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/video/media"
 )
 
@@ -110,7 +111,7 @@ func TestIdleTimeout(t *testing.T) {
 	}
 
 	f.clk.Advance(time.Second)
-	waitFor(t, waitTimeout, "idle session to end", first.Closed)
+	mqtttest.Eventually(t, waitTimeout, "idle session to end", first.Closed)
 	if st := f.l.Stats(); st.Active {
 		t.Errorf("stats %+v after the idle timeout", st)
 	}
@@ -133,7 +134,7 @@ func TestIdleTimeoutRealClock(t *testing.T) {
 	p := newPeer(t)
 	p.send(f.eps[0].RTP, rtpBytes(t, 96, 1, 0, 7, h264Payload))
 	f.waitStats(t, "first packet", func(s Stats) bool { return s.Packets == 1 })
-	waitFor(t, waitTimeout, "idle session to end", f.pub.last(t).sink.Closed)
+	mqtttest.Eventually(t, waitTimeout, "idle session to end", f.pub.last(t).sink.Closed)
 	p.send(f.eps[0].RTP, rtpBytes(t, 96, 2, 0, 7, h264Payload))
 	f.waitStats(t, "second session", func(s Stats) bool { return s.Sessions == 2 })
 }
@@ -179,6 +180,20 @@ func TestTwoTracks(t *testing.T) {
 		t.Fatalf("endpoints %+v", f.eps)
 	}
 	const n = 200
+	received := func(track int) int {
+		k := 0
+		for _, pub := range f.pub.Pubs() {
+			if pub.sink == nil {
+				continue
+			}
+			for _, p := range pub.sink.Packets() {
+				if p.track == track {
+					k++
+				}
+			}
+		}
+		return k
+	}
 	var wg sync.WaitGroup
 	for track, pt := range []uint8{96, 97} {
 		p := newPeer(t)
@@ -188,10 +203,11 @@ func TestTwoTracks(t *testing.T) {
 			for i := range n {
 				b := rtpBytes(t, pt, uint16(i), uint32(i), uint32(track+1), []byte{byte(track), 0x9a})
 				_, _ = p.conn.WriteToUDPAddrPort(b, f.eps[track].RTP)
-				if i%20 == 0 {
+				if i%20 == 19 {
 					// Pace the burst so that the kernel's queue is not the
-					// test's subject.
-					time.Sleep(time.Millisecond)
+					// test's subject: let the listener take what was sent
+					// (a few may still be lost: UDP).
+					mqtttest.Within(time.Second, func() bool { return received(track) > i-20 })
 				}
 			}
 		}()
@@ -199,7 +215,7 @@ func TestTwoTracks(t *testing.T) {
 	wg.Wait()
 	pub := f.pub.last(t)
 	var got [2]int
-	waitFor(t, waitTimeout, "packets on both tracks", func() bool {
+	mqtttest.Eventually(t, waitTimeout, "packets on both tracks", func() bool {
 		got = [2]int{}
 		for _, p := range pub.sink.Packets() {
 			got[p.track]++
@@ -249,10 +265,10 @@ func TestLifecycle(t *testing.T) {
 	}
 	p := newPeer(t)
 	p.send(l.Endpoints()[0].RTP, rtpBytes(t, 96, 1, 0, 7, []byte{0x10, 0, 0, 0}))
-	waitFor(t, waitTimeout, "session", func() bool { return l.Stats().Packets == 1 })
+	mqtttest.Eventually(t, waitTimeout, "session", func() bool { return l.Stats().Packets == 1 })
 	sink := pub.last(t).sink
 	cancel() // cancelling Start's context closes the Listener
-	waitFor(t, waitTimeout, "Sink.Close after cancel", sink.Closed)
+	mqtttest.Eventually(t, waitTimeout, "Sink.Close after cancel", sink.Closed)
 	for range 2 {
 		if err := l.Close(); err != nil {
 			t.Error(err)

@@ -1,6 +1,7 @@
 package rtpin
 
 import (
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"testing"
 	"time"
 
@@ -157,7 +158,7 @@ func TestByeEndsSession(t *testing.T) {
 		t.Fatalf("stats %+v: the straggler did not go to the first session", st)
 	}
 	f.clk.Advance(byeGrace)
-	waitFor(t, waitTimeout, "BYE to end the session", first.Closed)
+	mqtttest.Eventually(t, waitTimeout, "BYE to end the session", first.Closed)
 	if st := f.l.Stats(); st.Active || st.SenderReports != 1 {
 		t.Errorf("stats %+v", st)
 	}
@@ -205,7 +206,7 @@ func TestKeyframerAfterSession(t *testing.T) {
 	f.waitStats(t, "SR", func(s Stats) bool { return s.SenderReports == 1 })
 	kf := f.pub.last(t).kf
 	f.clk.Advance(DefaultIdleTimeout)
-	waitFor(t, waitTimeout, "idle end", f.pub.last(t).sink.Closed)
+	mqtttest.Eventually(t, waitTimeout, "idle end", f.pub.last(t).sink.Closed)
 	kf.RequestKeyframe()
 	if st := f.l.Stats(); st.PLIsSent != 0 || st.KeyframeUnsent != 0 || st.KeyframeRequests != 1 {
 		t.Errorf("stats %+v", st)

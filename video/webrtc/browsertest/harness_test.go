@@ -277,15 +277,3 @@ func (h *harness) waitEvent(b *browser, d time.Duration, tag, typ string) pageEv
 	h.t.Helper()
 	return h.waitEvents(d, map[string]string{tag: typ}, b)[tag]
 }
-
-// eventually polls cond every 20 ms until it holds or d passes.
-func eventually(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return true
-}

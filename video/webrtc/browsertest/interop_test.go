@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tributary-edge/tributary/ingest/mqtttest"
 	"github.com/tributary-edge/tributary/video/media"
 	"github.com/tributary-edge/tributary/video/webrtc/whiptest"
 )
@@ -55,7 +56,7 @@ func TestChromiumPublishesWHIP(t *testing.T) {
 
 			v := viewWHEP(ctx, t, h.endpoint("cam", "whep"))
 			checkViewed(t, v, tc.want, 10*time.Second)
-			if !eventually(5*time.Second, func() bool { return h.relay.SenderReports() > 0 }) {
+			if !mqtttest.Within(5*time.Second, func() bool { return h.relay.SenderReports() > 0 }) {
 				t.Errorf("no RTCP sender report from chromium reached the relay")
 			}
 		})
@@ -182,7 +183,7 @@ func testView(t *testing.T, crossOrigin bool) {
 	if del.Status != 200 {
 		t.Errorf("DELETE of the WHEP session: status %d, want 200", del.Status)
 	}
-	if !eventually(5*time.Second, func() bool { return h.srv.Stats().Viewers == 0 }) {
+	if !mqtttest.Within(5*time.Second, func() bool { return h.srv.Stats().Viewers == 0 }) {
 		t.Errorf("view session still open after DELETE: %+v", h.srv.Stats())
 	}
 	if st := h.srv.Stats(); st.ViewSessions != 1 || st.Publishers != 1 {
