@@ -95,7 +95,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Gateway, error) {
 
 // Start opens the spool, ensures the configured streams exist and starts
 // serving HTTP. It returns once requests can be served.
-func (g *Gateway) Start(ctx context.Context) error {
+func (g *Gateway) Start(ctx context.Context) (err error) {
 	if g.cfg.MemoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(int64(g.cfg.MemoryLimit))
 	}
@@ -112,6 +112,12 @@ func (g *Gateway) Start(ctx context.Context) error {
 		return err
 	}
 	g.spool = sp
+	defer func() {
+		if err != nil { // what started stops, upstream first, then the spool
+			g.stopServices()
+			sp.Close()
+		}
+	}()
 	g.metrics.watch(sp)
 	for i, sc := range g.cfg.Streams {
 		created, err := sp.EnsureStream(spool.StreamConfig{
@@ -122,7 +128,6 @@ func (g *Gateway) Start(ctx context.Context) error {
 			WhenFull:  spool.FullPolicy(sc.WhenFull),
 		})
 		if err != nil {
-			sp.Close()
 			return fmt.Errorf("streams[%d] (%s): %w", i, sc.Name, err)
 		}
 		if created {
@@ -130,63 +135,32 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}
 	}
 	if err := g.startKinesis(); err != nil {
-		sp.Close()
 		return err
 	}
 	if err := g.startDeliveries(); err != nil {
-		sp.Close()
 		return err
 	}
 	g.registry.MustRegister(deliveryCollector{g})
 	if err := g.startApps(); err != nil {
-		g.stopDeliveries()
-		sp.Close()
 		return err
 	}
 	g.registry.MustRegister(appCollector{g})
 	if err := g.startMQTT(); err != nil {
-		g.stopMQTT()
-		g.stopApps()
-		g.stopDeliveries()
-		sp.Close()
 		return err
 	}
 	if err := g.startSensors(); err != nil {
-		g.stopMQTT()
-		g.stopApps()
-		g.stopDeliveries()
-		sp.Close()
 		return err
 	}
 	g.registry.MustRegister(sensorCollector{g})
 	if err := g.startVideo(); err != nil {
-		g.stopSensors()
-		g.stopMQTT()
-		g.stopApps()
-		g.stopDeliveries()
-		sp.Close()
 		return err
 	}
 	if err := g.startClips(); err != nil {
-		g.stopClips()
-		g.stopVideo()
-		g.stopSensors()
-		g.stopMQTT()
-		g.stopApps()
-		g.stopDeliveries()
-		sp.Close()
 		return err
 	}
 	g.registry.MustRegister(videoCollector{g})
 	ln, err := net.Listen("tcp", g.cfg.HTTP.Addr)
 	if err != nil {
-		g.stopClips()
-		g.stopVideo()
-		g.stopSensors()
-		g.stopMQTT()
-		g.stopApps()
-		g.stopDeliveries()
-		sp.Close()
 		return fmt.Errorf("http.addr: listen on %s: %w", g.cfg.HTTP.Addr, err)
 	}
 	g.ln = ln
@@ -210,13 +184,6 @@ func (g *Gateway) Start(ctx context.Context) error {
 		cert, err := tls.LoadX509KeyPair(g.cfg.HTTP.TLS.CertFile, g.cfg.HTTP.TLS.KeyFile)
 		if err != nil {
 			ln.Close()
-			g.stopClips()
-			g.stopVideo()
-			g.stopSensors()
-			g.stopMQTT()
-			g.stopApps()
-			g.stopDeliveries()
-			sp.Close()
 			return fmt.Errorf("http.tls: %w", err)
 		}
 		g.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
@@ -235,6 +202,16 @@ func (g *Gateway) Start(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// stopServices stops what Start started on the spool, upstream first.
+func (g *Gateway) stopServices() {
+	g.stopClips()
+	g.stopVideo()
+	g.stopSensors()
+	g.stopMQTT()
+	g.stopApps()
+	g.stopDeliveries()
 }
 
 // Addr returns the address the HTTP listener is bound to.

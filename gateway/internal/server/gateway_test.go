@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -365,5 +366,41 @@ future:
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("follow of a deleted stream did not end")
+	}
+}
+
+// A Start that fails late (its HTTP address is taken) stops what it had
+// started and closes the spool and the video store: a gateway on the same
+// data directory starts next.
+func TestStartFailureReleasesEverything(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.HTTP.Addr = busy.Addr().String()
+	cfg.MQTT.Listen = "127.0.0.1:0"
+	cfg.Spool.MinFreeDisk = 0
+	cfg.Video.ICEAddr, cfg.Video.MinFreeDisk = "127.0.0.1:0", 0
+	cfg.Video.Streams = []config.VideoStream{config.DefaultVideoStream("cam")}
+	g, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "http.addr") {
+		t.Fatalf("Start on a busy address: %v", err)
+	}
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	g2, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g2.Start(context.Background()); err != nil {
+		t.Fatalf("a second Start on the same data: %v", err)
+	}
+	if err := g2.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
