@@ -262,12 +262,12 @@ func TestMillionRecordBacklogWithLiveRecords(t *testing.T) {
 	}
 }
 
-// Link.Reader paces a body at the link's rate: 48 KiB through a 16 KiB/s
+// Link.Throttle paces a body at the link's rate: 48 KiB through a 16 KiB/s
 // link (with its first second of burst) takes about two seconds.
-func TestLinkReader(t *testing.T) {
+func TestLinkThrottle(t *testing.T) {
 	l := NewLink(16 << 10)
 	start := time.Now()
-	n, err := io.Copy(io.Discard, l.Reader(context.Background(), 0, bytes.NewReader(make([]byte, 48<<10))))
+	n, err := io.Copy(io.Discard, l.Throttle(context.Background(), 0, bytes.NewReader(make([]byte, 48<<10))))
 	if err != nil || n != 48<<10 {
 		t.Fatalf("copied %d: %v", n, err)
 	}
@@ -276,7 +276,7 @@ func TestLinkReader(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := io.Copy(io.Discard, l.Reader(ctx, 0, bytes.NewReader(make([]byte, 64<<10)))); !errors.Is(err, context.Canceled) {
+	if _, err := io.Copy(io.Discard, l.Throttle(ctx, 0, bytes.NewReader(make([]byte, 64<<10)))); !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled read: %v", err)
 	}
 }

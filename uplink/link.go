@@ -130,32 +130,36 @@ func (l *Link) Wait(ctx context.Context, prio, n int) error {
 	return l.wait(ctx, prio, n)
 }
 
-// Reader returns r throttled by the link at priority prio: each Read
-// takes the bytes it returns (at most 16 KiB at a time, so a large body
-// shares the link with others).
-func (l *Link) Reader(ctx context.Context, prio int, r io.Reader) io.Reader {
+// Throttle returns r paced by the link at priority prio: each Read takes
+// the bytes it returns (at most 16 KiB at a time, so a large body shares
+// the link with others). It seeks as r does, so an SDK can rewind a body
+// for a retry (the bytes then count again, as they go out again). A nil
+// link returns r.
+func (l *Link) Throttle(ctx context.Context, prio int, r io.ReadSeeker) io.ReadSeeker {
 	if l == nil {
 		return r
 	}
-	return &linkReader{ctx: ctx, l: l, prio: prio, r: r}
+	return &throttled{ctx: ctx, l: l, prio: prio, r: r}
 }
 
-type linkReader struct {
+type throttled struct {
 	ctx  context.Context
 	l    *Link
 	prio int
-	r    io.Reader
+	r    io.ReadSeeker
 }
 
-func (lr *linkReader) Read(p []byte) (int, error) {
+func (t *throttled) Read(p []byte) (int, error) {
 	if len(p) > 16<<10 {
 		p = p[:16<<10]
 	}
-	n, err := lr.r.Read(p)
+	n, err := t.r.Read(p)
 	if n > 0 {
-		if werr := lr.l.wait(lr.ctx, lr.prio, n); werr != nil {
+		if werr := t.l.wait(t.ctx, t.prio, n); werr != nil {
 			return n, werr
 		}
 	}
 	return n, err
 }
+
+func (t *throttled) Seek(off int64, whence int) (int64, error) { return t.r.Seek(off, whence) }

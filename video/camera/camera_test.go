@@ -71,7 +71,6 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
-
 // A camera publishes over WHIP: a viewer sees it live over WHEP, and the
 // store holds keyframe-led fragments whose frames are the clip's, in
 // order, numbered from 1.

@@ -134,37 +134,11 @@ func (o *Object) IdempotencyKey() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-// body returns a reader over the whole body, throttled by the link: a
-// seeker, so an SDK can rewind it for a retry (the bytes then count again,
-// as they go out again).
+// body returns a reader over the whole body, throttled by the link (a
+// seeker, so an SDK can rewind it for a retry).
 func (o *Object) body(ctx context.Context) io.ReadSeeker {
-	r := io.NewSectionReader(o.Body, 0, o.Size)
-	if o.Link == nil {
-		return r
-	}
-	return &throttled{ctx: ctx, o: o, r: r}
+	return o.Link.Throttle(ctx, o.Priority, io.NewSectionReader(o.Body, 0, o.Size))
 }
-
-type throttled struct {
-	ctx context.Context
-	o   *Object
-	r   *io.SectionReader
-}
-
-func (t *throttled) Read(p []byte) (int, error) {
-	if len(p) > 16<<10 {
-		p = p[:16<<10] // share the link with others in small steps
-	}
-	n, err := t.r.Read(p)
-	if n > 0 {
-		if werr := t.o.Link.Wait(t.ctx, t.o.Priority, n); werr != nil {
-			return n, werr
-		}
-	}
-	return n, err
-}
-
-func (t *throttled) Seek(off int64, whence int) (int64, error) { return t.r.Seek(off, whence) }
 
 // pair is one metadata entry: a lower-case name ("clip-start") and an
 // ASCII value.
