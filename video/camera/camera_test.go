@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -295,4 +296,64 @@ func TestFullStoreDenyNew(t *testing.T) {
 	if now, _ := f.st.List("gate", time.Time{}, time.Time{}, 0); len(now) == 0 || now[0].Number != first[0].Number {
 		t.Errorf("deny_new evicted: first fragment %d, now %+v", first[0].Number, now)
 	}
+}
+
+// Recording follows the schedule's windows on the manager's clock; the
+// API's override holds until the schedule's next boundary.
+func TestScheduledRecording(t *testing.T) {
+	st, err := store.Open(store.Options{Dir: t.TempDir(), MinFreeDisk: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w, err := ParseWindow("08:00-18:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var now, reads atomic.Int64
+	at := func(day, hh, mm int) { now.Store(time.Date(2026, 11, day, hh, mm, 0, 0, time.Local).UnixNano()) }
+	at(26, 7, 59)
+	m, err := New(st, []Config{{Name: "shop", Record: true, Schedule: []Window{w}}},
+		Options{Tick: time.Millisecond, Now: func() time.Time { reads.Add(1); return time.Unix(0, now.Load()) }, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	recording := func() bool { s, _ := m.StreamStatus("shop"); return s.Recording }
+	// seen waits until the manager's clock loop has read the time twice
+	// more: it has acted on the time set before.
+	seen := func() {
+		r := reads.Load()
+		mqtttest.Eventually(t, 5*time.Second, "the schedule checked", func() bool { return reads.Load() >= r+2 })
+	}
+	if recording() {
+		t.Fatal("recording at 07:59 although the window opens at 08:00 (the schedule overrides record: true)")
+	}
+	at(26, 8, 0)
+	mqtttest.Eventually(t, 5*time.Second, "recording when the window opens", recording)
+	if err := m.SetRecording("shop", false); err != nil {
+		t.Fatal(err)
+	}
+	at(26, 12, 0) // inside the window: the override holds
+	seen()
+	if recording() {
+		t.Fatal("the schedule undid the override inside its window")
+	}
+	at(26, 18, 0) // a boundary ends the override; the window is closed
+	seen()
+	if recording() {
+		t.Fatal("recording after the window closed")
+	}
+	if err := m.SetRecording("shop", true); err != nil { // recording out of hours, until 08:00
+		t.Fatal(err)
+	}
+	at(26, 23, 0)
+	seen()
+	if !recording() {
+		t.Fatal("the schedule undid the out-of-hours override")
+	}
+	at(27, 8, 0) // the next window: the override is over
+	seen()
+	at(27, 18, 30)
+	mqtttest.Eventually(t, 5*time.Second, "the schedule back in charge", func() bool { return !recording() })
 }

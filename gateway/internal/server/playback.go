@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -253,12 +252,7 @@ func (g *Gateway) hlsSegment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	bw := bufio.NewWriter(&buf)
-	err := mp4.WriteSegment(bw, uint32(f.Number), f, mp4.SegmentOptions{})
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err != nil {
+	if err := mp4.WriteSegment(&buf, uint32(f.Number), f, mp4.SegmentOptions{}); err != nil {
 		writeError(w, http.StatusUnprocessableEntity, api.CodeInvalidArgument, err.Error())
 		return
 	}
